@@ -1,0 +1,149 @@
+"""Rule-based (heuristic) models as per-touch weight expressions run by the engine.
+
+Every model gives each touch of a path a weight; the weights of one path sum to 1, so the
+credited conversions and value sum to the totals. The engine computes the weights with
+window functions and sums ``weight * conversions`` and ``weight * value`` per key; only
+one row per key comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+from .errors import AttributionError
+
+HEURISTIC_MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "time_decay",
+    "position_based",
+    "w_shaped",
+    "full_path",
+    "custom",
+)
+U_SHAPED = {"first": 0.4, "middle": 0.2, "last": 0.4}
+SLOTS = ("first", "middle", "last")
+
+
+def validate_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Check custom position weights: keys first/middle/last, non-negative, sum to 1."""
+    if not weights:
+        raise AttributionError("model 'custom' needs weights, e.g. {'first': 0.5, 'last': 0.5}")
+    unknown = sorted(set(weights) - set(SLOTS))
+    if unknown:
+        raise AttributionError(f"unknown position(s) {unknown} in weights; use {list(SLOTS)}")
+    out = {s: float(weights.get(s, 0.0)) for s in SLOTS}
+    if any(v < 0 for v in out.values()):
+        raise AttributionError(f"weights must be non-negative, got {out}")
+    if abs(sum(out.values()) - 1.0) > 1e-9:
+        raise AttributionError(f"weights must sum to 1, got {sum(out.values())!r}")
+    return out
+
+
+def _slot_weight(t: ir.Table, slots: Mapping[str, float]) -> ir.FloatingValue:
+    """First/middle/last weights; with 2 touches first and last share in proportion."""
+    first, middle, last = (float(slots[s]) for s in SLOTS)
+    ends = first + last
+    two_first = first / ends if ends > 0 else 0.5
+    n, pos = t.n, t.pos
+    return ibis.cases(
+        (n == 1, 1.0),
+        (n == 2, (pos == 1).ifelse(two_first, 1.0 - two_first)),
+        (pos == 1, first),
+        (pos == n, last),
+        else_=middle / (n - 2).cast("float64"),
+    )
+
+
+def _anchor_weight(t: ir.Table, anchors: list[ir.IntegerValue], share: float) -> ir.FloatingValue:
+    """Anchor slots get ``share`` each, the rest is spread over non-anchor touches.
+
+    When every touch is an anchor the slots share the path equally (1/len(anchors) each).
+    Slots that fall on the same touch add up on it.
+    """
+    slots_here = sum((a == t.pos).ifelse(1.0, 0.0) for a in anchors)
+    n_anchor = (slots_here > 0).ifelse(1, 0).sum().over(group_by="path_id")
+    rest = t.n - n_anchor
+    spread = 1.0 - share * len(anchors)
+    return ibis.cases(
+        (rest == 0, slots_here / float(len(anchors))),
+        (slots_here > 0, slots_here * share),
+        else_=spread / rest.cast("float64"),
+    )
+
+
+def _fallback(t: ir.Table, col: str, num: int, den: int) -> ir.IntegerValue:
+    """Milestone position, or the touch ``1 + floor((n - 1) * num / den)``."""
+    guess = 1 + (((t.n - 1) * num).cast("float64") / float(den)).floor().cast("int64")
+    return t[col].fill_null(guess)
+
+
+def weight_expr(
+    t: ir.Table,
+    model: str,
+    *,
+    half_life_days: float,
+    weights: Mapping[str, float] | None = None,
+    has_time: bool = True,
+) -> ir.FloatingValue:
+    """Return the per-touch weight expression of a heuristic ``model`` over canonical ``t``."""
+    if model == "first_touch":
+        return (t.pos == 1).ifelse(1.0, 0.0)
+    if model == "last_touch":
+        return (t.pos == t.n).ifelse(1.0, 0.0)
+    if model == "last_non_direct":
+        nd = t.is_direct.ifelse(ibis.null("int64"), t.pos).max().over(group_by="path_id")
+        return (t.pos == nd.fill_null(t.n)).ifelse(1.0, 0.0)
+    if model == "linear":
+        return 1.0 / t.n.cast("float64")
+    if model == "time_decay":
+        if not has_time:
+            raise AttributionError("time_decay needs touch timestamps; the path format has none")
+        if not half_life_days > 0:
+            raise AttributionError(f"half_life_days must be positive, got {half_life_days!r}")
+        raw = (t.age_days * (-0.6931471805599453 / float(half_life_days))).exp()
+        return raw / raw.sum().over(group_by="path_id")
+    if model == "position_based":
+        return _slot_weight(t, U_SHAPED)
+    if model == "custom":
+        return _slot_weight(t, validate_weights(weights))
+    if model == "w_shaped":
+        anchors = [ibis.literal(1), _fallback(t, "lead_pos", 1, 2), _fallback(t, "opp_pos", 1, 1)]
+        return _anchor_weight(t, anchors, 0.3)
+    if model == "full_path":
+        anchors = [ibis.literal(1), _fallback(t, "lead_pos", 1, 3),
+                   _fallback(t, "opp_pos", 2, 3), _fallback(t, "won_pos", 1, 1)]  # fmt: skip
+        return _anchor_weight(t, anchors, 0.225)
+    raise AttributionError(f"unknown heuristic model {model!r}")
+
+
+def heuristic_credits(
+    t: ir.Table,
+    model: str,
+    *,
+    half_life_days: float = 7.0,
+    weights: Mapping[str, float] | None = None,
+    channel_weights: Mapping[str, float] | None = None,
+    has_time: bool = True,
+):
+    """Sum each key's weighted conversions and value in the engine; return a DataFrame."""
+    t = t.filter(t.conv > 0)
+    t = t.mutate(w=weight_expr(t, model, half_life_days=half_life_days, weights=weights,
+                               has_time=has_time))  # fmt: skip
+    if channel_weights:
+        mult = ibis.memtable(
+            {"mkey": list(channel_weights), "mult": [float(v) for v in channel_weights.values()]}
+        )
+        t = t.left_join(mult, t.key == mult.mkey).drop("mkey")
+        t = t.mutate(w=t.w * t.mult.fill_null(1.0))
+        t = t.mutate(w=t.w / t.w.sum().over(group_by="path_id"))
+    return (
+        t.group_by("key")
+        .aggregate(conversions=(t.w * t.conv).sum(), value=(t.w * t.value).sum())
+        .execute()
+    )

@@ -1,0 +1,175 @@
+"""Django settings for smarketing: everything configurable comes from the environment.
+
+Variables (see docs/operations.md): ``DATABASE_URL``, ``SECRET_KEY``, ``DEBUG``,
+``ALLOWED_HOSTS``, ``SMARKETING_PRODUCTION``, ``SMARKETING_DATA_DIR``, ``REDIS_URL``,
+``CSRF_TRUSTED_ORIGINS``, ``EMAIL_URL``-style SMTP settings (``EMAIL_HOST`` …).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from smarketing.config.env import (
+    ConfigError,
+    data_dir,
+    database_url,
+    env_bool,
+    env_int,
+    env_list,
+    secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRODUCTION = env_bool("SMARKETING_PRODUCTION", False)
+SECRET_KEY = secret_key(production=PRODUCTION)
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huey.contrib.djhuey",
+    "smarketing.core",
+    "smarketing.crm",
+    "smarketing.funnel",
+    "smarketing.sla",
+    "smarketing.scoring",
+    "smarketing.planning",
+    "smarketing.content",
+    "smarketing.reporting",
+    "smarketing.ingest",
+    "smarketing.demo",
+    "smarketing.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "smarketing.core.middleware.AuditUserMiddleware",
+]
+
+ROOT_URLCONF = "smarketing.config.urls"
+WSGI_APPLICATION = "smarketing.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "smarketing.web.context.navigation",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = database_url()
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server, the worker and the CLI read while one of them writes;
+    # IMMEDIATE transactions avoid "database is locked" upgrades mid-transaction.
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # The test database must be a file: the Ibis adapter and the browser tests' live server
+    # open their own connections to it.
+    _db["TEST"] = {"NAME": str(data_dir() / "test_smarketing.sqlite3")}
+elif _db["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise ConfigError(f"unsupported database engine {_db['ENGINE']}")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = data_dir() / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve static files straight from the apps' folders: `smarketing demo` works without
+# a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = data_dir() / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Background tasks: huey on a SQLite file by default, Redis when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "smarketing",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "smarketing",
+        "filename": str(data_dir() / "huey.sqlite3"),
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
+    }
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smarketing@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"smarketing": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500

@@ -1,0 +1,166 @@
+"""The normalised records one CSV row turns into, and the per-row error.
+
+A row of any supported export becomes zero or more records (a contact, the account named by
+its company columns, the stage events its history columns hold) or, if any cell is bad, a
+list of :class:`RowError` and no record at all: a row is imported whole or not at all.
+
+Every record carries ``source_system`` (``"hubspot"``, ``"salesforce"``, ``"mautic"``,
+``"generic"`` or a mapping file's own name) and the source's ``external_id`` so the CRM layer
+can upsert idempotently: importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "AccountRecord",
+    "ContactRecord",
+    "DealRecord",
+    "Record",
+    "RowError",
+    "RowResult",
+    "StageEventRecord",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one cell (or the row as a whole when ``column`` is ``None``) was refused."""
+
+    row_number: int
+    column: str | None
+    value: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the error as a JSON-ready dict (also the error-CSV columns)."""
+        return {
+            "row_number": self.row_number,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A company named by a row: matched later on ``domain``, then fuzzily on ``name``."""
+
+    source_system: str
+    name: str | None
+    domain: str | None
+    external_id: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    country: str | None = None
+    owner_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """A person: upserted on (``source_system``, ``external_id``), merged on ``email``."""
+
+    source_system: str
+    external_id: str | None
+    email: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    company_name: str | None = None
+    company_domain: str | None = None
+    lifecycle_stage: str | None = None
+    lead_status: str | None = None
+    created_at: datetime | None = None
+    original_source: str | None = None
+    original_medium: str | None = None
+    original_source_detail_1: str | None = None
+    original_source_detail_2: str | None = None
+    channel: str | None = None
+    campaign: str | None = None
+    owner_ref: str | None = None
+    persona: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    score: int | None = None
+    tags: tuple[str, ...] = ()
+    last_activity_at: datetime | None = None
+    converted: bool | None = None
+    converted_contact_ref: str | None = None
+    converted_deal_ref: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DealRecord:
+    """A deal / opportunity: upserted on (``source_system``, ``external_id``).
+
+    ``stage`` is one of smarketing's deal stages (qualification, discovery, demo, proposal,
+    negotiation, closed_won, closed_lost); ``source_stage`` keeps the export's own value.
+    """
+
+    source_system: str
+    external_id: str
+    name: str | None
+    stage: str
+    source_stage: str
+    is_closed: bool
+    is_won: bool
+    amount: Decimal | None = None
+    currency: str | None = None
+    close_date: date | None = None
+    created_at: datetime | None = None
+    pipeline: str | None = None
+    owner_ref: str | None = None
+    account_ref: str | None = None
+    account_name: str | None = None
+    loss_reason: str | None = None
+    lead_source: str | None = None
+    channel: str | None = None
+    deal_type: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StageEventRecord:
+    """One historical stage transition, rebuilt from an export's date columns or history rows.
+
+    ``object_type`` is ``"contact"`` (``stage`` is a lifecycle stage) or ``"deal"`` (``stage``
+    is a deal stage). The object is found by ``external_id`` or, for a contact imported
+    without a record id, by ``email``. ``event_id`` is stable across re-imports (the history
+    row's id, or ``"<external_id or email>:<stage>"``) so StageChange rows are idempotent
+    too. ``at`` is UTC.
+    """
+
+    source_system: str
+    object_type: str
+    external_id: str | None
+    stage: str
+    at: datetime
+    event_id: str
+    email: str | None = None
+    source_stage: str | None = None
+    by_ref: str | None = None
+    amount: Decimal | None = None
+
+
+Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """What one data row became: records when ``ok``, otherwise only errors."""
+
+    row_number: int
+    records: tuple[Record, ...] = ()
+    errors: tuple[RowError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when the row has no error and its records may be written."""
+        return not self.errors

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    """Dashboards, closed-loop reports, monthly and weekly reports."""
+
+    name = "smarketing.reporting"
+    label = "reporting"
+    verbose_name = "Dashboards, closed-loop reports, monthly and weekly reports"

@@ -1,0 +1,22 @@
+"""Template context shared by every page: the navigation frame."""
+
+from __future__ import annotations
+
+NAVIGATION: list[tuple[str, str]] = [
+    ("Dashboards", "web:dashboards"),
+    ("Leads", "web:leads"),
+    ("Accounts", "web:accounts"),
+    ("Deals", "web:deals"),
+    ("Campaigns", "web:campaigns"),
+    ("Attribution", "web:attribution"),
+    ("Planning", "web:planning"),
+    ("SLA", "web:sla"),
+    ("Content", "web:content"),
+]
+
+
+def navigation(request) -> dict:
+    """Add the navigation entries and the current section to every template."""
+    match = getattr(request, "resolver_match", None)
+    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else ""
+    return {"navigation": NAVIGATION, "current_view": current}

@@ -1,0 +1,181 @@
+"""The streaming CSV reader: encodings, delimiters, quoting, blank lines, row numbers."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from smarketing.ingest.formats import EncodingError, ImportFileError, open_csv, read_rows
+from smarketing.ingest.formats.reader import EXTRA_FIELDS, sniff_delimiter, sniff_encoding
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def rows_of(data: bytes, **kwargs):
+    return list(read_rows(io.BytesIO(data), **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("Email\nzoë@x.io\n".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "Email\nzoë@x.io\n".encode(), "utf-8-sig"),
+        ("Email\nzoë@x.io\n".encode("cp1252"), "cp1252"),
+        ("Email\nzoë@x.io\n".encode("utf-16"), "utf-16"),
+        # 0x81 is undefined in Windows-1252, so only Latin-1 decodes it
+        (b"Email\n\x81a@x.io\n\xe9\n", "latin-1"),
+        (b"Email\na@x.io\n", "utf-8"),
+    ],
+)
+def test_sniff_encoding(data, expected):
+    assert sniff_encoding(io.BytesIO(data)) == expected
+
+
+def test_a_cp1252_byte_far_past_the_sample_is_still_detected():
+    # 2 MB of ASCII, then one Windows-1252 "é": a sample-only sniffer would say UTF-8
+    body = b"Email,Name\n" + b"a@x.io,Ann\n" * 200_000 + "b@x.io,Ren\xe9\n".encode("latin-1")
+    stream = io.BytesIO(body)
+    assert sniff_encoding(stream) == "cp1252"
+    assert stream.tell() == 0
+    last = list(read_rows(stream))[-1]
+    assert last[1]["Name"] == "René"
+
+
+def test_bom_is_stripped_from_the_first_header():
+    rows = rows_of(codecs.BOM_UTF8 + b"Record ID,Email\r\n1,a@x.io\r\n")
+    assert rows == [(2, {"Record ID": "1", "Email": "a@x.io"})]
+
+
+def test_utf16_tab_separated_excel_unicode_text():
+    data = "Email\tName\r\nzoë@x.io\tZoë\r\n".encode("utf-16")
+    assert rows_of(data) == [(2, {"Email": "zoë@x.io", "Name": "Zoë"})]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_sniff_delimiter(delimiter):
+    sample = delimiter.join(["Email", "Company", "Stage"]) + "\n"
+    sample += delimiter.join(["a@x.io", '"Acme, Inc.; Ltd"', "Lead"]) + "\n"
+    assert sniff_delimiter(sample) == delimiter
+
+
+def test_single_column_file_is_comma_delimited():
+    assert rows_of(b"Email\na@x.io\n") == [(2, {"Email": "a@x.io"})]
+
+
+def test_quoted_commas_quotes_and_line_breaks_and_row_numbers():
+    data = (
+        b'id,company,note\n'
+        b'1,"Acme, Inc.","said ""hi"""\n'
+        b"\n"
+        b'2,Globex,"two\nlines"\n'
+        b"3,Initech,x\n"
+    )
+    assert rows_of(data) == [
+        (2, {"id": "1", "company": "Acme, Inc.", "note": 'said "hi"'}),
+        (4, {"id": "2", "company": "Globex", "note": "two\nlines"}),
+        (6, {"id": "3", "company": "Initech", "note": "x"}),
+    ]
+
+
+def test_blank_and_delimiter_only_lines_are_skipped():
+    data = b"id,name\n\n,\n  \n1,a\n\n"
+    assert rows_of(data) == [(5, {"id": "1", "name": "a"})]
+
+
+def test_short_rows_are_padded_and_long_rows_keep_the_surplus():
+    rows = rows_of(b"a,b,c\n1\n1,2,3,4,5\n")
+    assert rows[0] == (2, {"a": "1", "b": "", "c": ""})
+    assert rows[1][1][EXTRA_FIELDS] == "4,5"
+
+
+def test_duplicate_and_blank_headers_get_unique_names():
+    with open_csv(io.BytesIO(b"Email,Email,,x\n1,2,3,4\n")) as rows:
+        assert rows.layout.headers == ("Email", "Email (2)", "column 3", "x")
+
+
+def test_empty_file_is_an_error():
+    with pytest.raises(ImportFileError, match="empty"):
+        rows_of(b"\n\n")
+
+
+def test_wrong_forced_encoding_is_a_clear_error():
+    with pytest.raises(EncodingError, match="not valid utf-8"):
+        rows_of("Name\nRené\n".encode("cp1252"), encoding="utf-8")
+
+
+def test_unknown_encoding_and_bad_delimiter_are_refused():
+    with pytest.raises(ImportFileError, match="unknown encoding"):
+        rows_of(b"a\n1\n", encoding="klingon")
+    with pytest.raises(ImportFileError, match="one character"):
+        rows_of(b"a\n1\n", delimiter=";;")
+
+
+def test_reads_paths_and_leaves_callers_streams_open():
+    path = SAMPLES / "salesforce_opportunities.csv"
+    assert len(list(read_rows(path))) == 4
+    stream = io.BytesIO(path.read_bytes())
+    with open_csv(stream) as rows:
+        list(rows)
+    assert not stream.closed
+
+
+def test_cp1252_semicolon_sample():
+    with open_csv(SAMPLES / "mautic_contacts_cp1252.csv") as rows:
+        assert (rows.layout.encoding, rows.layout.delimiter) == ("cp1252", ";")
+        first = next(iter(rows))[1]
+    assert first["firstname"] == "René"
+    assert first["lastname"] == "Müller"
+
+
+class _GeneratedFile(io.RawIOBase):
+    """A large CSV produced on the fly, so the test itself holds no big buffer."""
+
+    def __init__(self, rows: int) -> None:
+        self._lines = (
+            b"Record ID,Email,Company Name\n"
+            if i < 0
+            else b'%d,user%d@example.com,"Company %d, Inc."\n' % (i, i, i % 1000)
+            for i in range(-1, rows)
+        )
+        self._buffer = b""
+        self._pos = 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def readinto(self, target):
+        while len(self._buffer) < len(target):
+            try:
+                self._buffer += next(self._lines)
+            except StopIteration:
+                break
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        self._pos += n
+        return n
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_a_million_rows(tmp_path):
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as out:
+        source = _GeneratedFile(1_000_000)
+        while chunk := source.read(1 << 20):
+            out.write(chunk)
+    tracemalloc.start()
+    count = 0
+    for _, row in read_rows(path):
+        count += 1
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 1_000_000
+    assert row["Company Name"] == "Company 999, Inc."
+    assert peak < 20 * 1024 * 1024  # the file is ~50 MB; a loaded file would need far more
