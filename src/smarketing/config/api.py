@@ -26,10 +26,18 @@ def validation_error(request, exc: ValidationError):
     return api.create_response(request, {"detail": detail}, status=422)
 
 
-def _mount() -> None:
-    from smarketing.crm.api import router as crm_router
+#: Apps whose ``api.py`` defines a ``router``; each is mounted at the API root.
+API_APPS = ["crm", "funnel", "sla", "scoring", "planning", "content", "reporting", "ingest"]
 
-    api.add_router("/", crm_router)
+
+def _mount() -> None:
+    import importlib
+    import importlib.util
+
+    for app in API_APPS:
+        name = f"smarketing.{app}.api"
+        if importlib.util.find_spec(name) is not None:
+            api.add_router("/", importlib.import_module(name).router)
 
 
 _mount()

@@ -233,7 +233,10 @@ def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResul
     touched_c, touched_v = num(row["c"]), num(row["v"])
     details: dict = {}
     found: tuple = ()
-    if name in HEURISTIC_MODELS:
+    if num(row["n"]) == 0:
+        credits = {}  # every conversion is "(no touch)"; intervals would be degenerate
+        opts = _Options(**{**opts.__dict__, "intervals": False})
+    elif name in HEURISTIC_MODELS:
         if opts.channel_weights:
             unknown = sorted(set(opts.channel_weights) - set(_distinct_keys(prepared)))
             if unknown:
