@@ -65,21 +65,24 @@ def generate(path: str, rows: int, seed: int = 7) -> None:
             ])  # fmt: skip
 
 
-def worker(path: str) -> None:
-    import resource
+def _peak_rss_kib() -> int:
+    # VmHWM is this program's own peak; ru_maxrss can carry the forking parent's peak over exec.
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmHWM")).split()[1])
 
+
+def worker(path: str) -> None:
     from smarketing.ingest.formats import parse_file
 
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     records = errors = 0
     with parse_file(path, format="auto") as parsed:
         for result in parsed:
             records += len(result.records)
             errors += len(result.errors)
         rows = parsed.stats.rows_read
-    seconds = time.perf_counter() - began
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{rows} {records} {errors} {seconds:.3f} {peak_kib}")
+    seconds, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    print(f"{rows} {records} {errors} {seconds:.3f} {cpu:.3f} {_peak_rss_kib()}")
 
 
 def main() -> None:
@@ -96,32 +99,36 @@ def main() -> None:
         began = time.perf_counter()
         generate(path, args.rows)
         size_mb = os.path.getsize(path) / 1e6
-        print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - began:.1f}s")
+        print(
+            f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - began:.1f}s"
+        )
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"),
             os.environ.get("PYTHONPATH"),
         ]))}  # fmt: skip
-        rates, peaks = [], []
+        rates, cpu_rates, peaks = [], [], []
         for run in range(1, args.runs + 1):
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", path],
                 check=True, capture_output=True, text=True, env=env,
             ).stdout.split()  # fmt: skip
-            rows, records, errors, seconds, peak_kib = (
-                int(out[0]), int(out[1]), int(out[2]), float(out[3]), int(out[4]),
-            )  # fmt: skip
+            rows, records, errors = int(out[0]), int(out[1]), int(out[2])
+            seconds, cpu, peak_mib = float(out[3]), float(out[4]), int(out[5]) / 1024
             rates.append(rows / seconds)
-            peaks.append(peak_kib / 1024)
+            cpu_rates.append(rows / cpu)
+            peaks.append(peak_mib)
             print(
                 f"run {run}: {rows:,} rows, {records:,} records, {errors} errors in "
-                f"{seconds:.1f}s = {rows / seconds:,.0f} rows/s, peak RSS {peak_kib / 1024:.0f} MiB"
+                f"{seconds:.1f}s wall ({rows / seconds:,.0f} rows/s), {cpu:.1f}s CPU "
+                f"({rows / cpu:,.0f} rows/s), peak RSS {peak_mib:.0f} MiB"
             )
+        wall = statistics.median(rates)
         print(
-            f"median: {statistics.median(rates):,.0f} rows/s, "
-            f"peak RSS {statistics.median(peaks):.0f} MiB "
-            f"({args.rows:,} rows / {statistics.median(rates):,.0f} = "
-            f"{args.rows / statistics.median(rates):.0f}s)"
+            f"median of {args.runs}: {wall:,.0f} rows/s wall ({args.rows / wall:.0f}s for "
+            f"{args.rows:,} rows), {statistics.median(cpu_rates):,.0f} rows/s CPU, "
+            f"peak RSS {statistics.median(peaks):.0f} MiB"
         )
+        print(f"load average during the runs: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

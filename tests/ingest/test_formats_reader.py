@@ -68,13 +68,7 @@ def test_single_column_file_is_comma_delimited():
 
 
 def test_quoted_commas_quotes_and_line_breaks_and_row_numbers():
-    data = (
-        b'id,company,note\n'
-        b'1,"Acme, Inc.","said ""hi"""\n'
-        b"\n"
-        b'2,Globex,"two\nlines"\n'
-        b"3,Initech,x\n"
-    )
+    data = b'id,company,note\n1,"Acme, Inc.","said ""hi"""\n\n2,Globex,"two\nlines"\n3,Initech,x\n'
     assert rows_of(data) == [
         (2, {"id": "1", "company": "Acme, Inc.", "note": 'said "hi"'}),
         (4, {"id": "2", "company": "Globex", "note": "two\nlines"}),

@@ -29,6 +29,17 @@ def authenticate_token(key: str, *, scope: str = "read") -> ApiToken | None:
     return token
 
 
+def login_with_token(request: HttpRequest, key: str, *, scope: str):
+    """Authenticate ``request`` by API token: sets ``request.user`` and the audit actor."""
+    api_token = authenticate_token(key, scope=scope)
+    if api_token is None:
+        return None
+    request.user = api_token.user
+    request.api_token = api_token
+    _actor.set((api_token.user, f"token:{api_token.name}"))
+    return api_token.user
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer smk_…`` with the given scope."""
 
@@ -37,13 +48,7 @@ class TokenAuth(HttpBearer):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str):
-        api_token = authenticate_token(token, scope=self.scope)
-        if api_token is None:
-            return None
-        request.user = api_token.user
-        request.api_token = api_token
-        _actor.set((api_token.user, f"token:{api_token.name}"))
-        return api_token.user
+        return login_with_token(request, token, scope=self.scope)
 
 
 class TokenHeaderAuth(APIKeyHeader):
@@ -56,13 +61,7 @@ class TokenHeaderAuth(APIKeyHeader):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, key: str | None):
-        api_token = authenticate_token(key or "", scope=self.scope)
-        if api_token is None:
-            return None
-        request.user = api_token.user
-        request.api_token = api_token
-        _actor.set((api_token.user, f"token:{api_token.name}"))
-        return api_token.user
+        return login_with_token(request, key or "", scope=self.scope)
 
 
 def read_auth() -> list:

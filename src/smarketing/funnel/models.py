@@ -109,3 +109,97 @@ class LeadReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} {self.contact_id}"
+
+
+class MqlRule(models.Model):
+    """An MqlRule is the sales-ready definition both teams agreed on (the MQL threshold).
+
+    A lead qualifies when it raised its hand (a form whose URL or ``properties.form`` contains
+    one of ``hand_raiser_markers``: it qualifies at once), or when its scores reach the
+    thresholds and it matches the ideal customer profile (personas, segments, countries; an
+    empty list means "any"). The newest active rule is the one in force.
+    """
+
+    name = models.CharField(max_length=100, default="Sales-ready definition")
+    active = models.BooleanField(default=True)
+    min_fit_score = models.FloatField(
+        null=True, blank=True, help_text="Fit score needed (empty = no fit threshold)."
+    )
+    min_engagement_score = models.FloatField(
+        null=True, blank=True, help_text="Engagement score needed (empty = no threshold)."
+    )
+    high_priority_fit_score = models.FloatField(
+        null=True, blank=True, help_text="Fit score from which an MQL gets the 'high' priority."
+    )
+    personas = models.ManyToManyField(
+        "crm.Persona", blank=True, related_name="+", help_text="ICP personas (none = any)."
+    )
+    icp_segments = models.JSONField(default=list, blank=True, help_text="e.g. ['enterprise']")
+    icp_countries = models.JSONField(default=list, blank=True, help_text="ISO codes, e.g. ['US']")
+    hand_raiser_markers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Form URL / name fragments that qualify at once, e.g. ['demo-request'].",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadAssignment(models.Model):
+    """A LeadAssignment records who a lead was routed to, when, and by which rule.
+
+    ``owner`` is empty when no rep was available: the lead waits in the queue. Rows are kept
+    (history); ``is_current`` marks the contact's latest assignment.
+    """
+
+    class Rule(models.TextChoices):
+        ACCOUNT_OWNER = "account_owner", "Account owner"
+        TERRITORY = "territory", "Territory"
+        ROUND_ROBIN = "round_robin", "Round robin (capacity-weighted)"
+        QUEUE = "queue", "Queue (nobody available)"
+        MANUAL = "manual", "Manual"
+        SLA_REASSIGN = "sla_reassign", "SLA reassignment"
+        IMPORTED = "imported", "Existing owner (imported / demo)"
+
+    class Priority(models.TextChoices):
+        HAND_RAISER = "hand_raiser", "Hand-raiser"
+        HIGH = "high", "High"
+        DEFAULT = "default", "Default"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="assignments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lead_assignments",
+    )
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.DEFAULT)
+    detail = models.CharField(max_length=300, blank=True, help_text="Why this rule matched.")
+    assigned_at = models.DateTimeField(default=timezone.now, db_index=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "assigned_at"]),
+            models.Index(fields=["contact", "is_current"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.owner_id or 'queue'} ({self.rule})"

@@ -467,6 +467,8 @@ DEFAULT_RULES_DOCUMENT: dict[str, Any] = {
             "Webinar": EVENTS,
             "Seminar - Internal": EVENTS,
             "Seminar - Partner": EVENTS,
+            "Google AdWords": PAID_SEARCH,
+            "Google Ads": PAID_SEARCH,
         },
     },
 }

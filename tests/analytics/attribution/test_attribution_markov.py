@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from attribution_data import generated
 
-from smarketing.analytics.attribution import attribute, attribute_paths
-from smarketing.analytics.attribution import markov
+from smarketing.analytics.attribution import attribute, attribute_paths, markov
 
 
 def paths(rows):
@@ -28,7 +27,7 @@ def test_bryl_three_path_example():
     )
     assert r.details["conversion_probability"] == pytest.approx(1 / 3)
     assert r.details["removal_effects"] == pytest.approx({"C1": 0.5, "C2": 1.0, "C3": 1.0})
-    assert {c.key: c.share for c in r.credits} == pytest.approx({"C1": .2, "C2": .4, "C3": .4})
+    assert {c.key: c.share for c in r.credits} == pytest.approx({"C1": 0.2, "C2": 0.4, "C3": 0.4})
     assert r.credit("C2").value == pytest.approx(4.0)
 
 
@@ -112,7 +111,13 @@ def test_higher_order_removes_every_state_with_the_channel():
 
 def test_bootstrap_intervals_are_seeded_and_cover_the_estimate():
     tp, cv = generated(seed=11, journeys=300)
-    kw = dict(model="markov", conversion_kind="deal_won", intervals=True, n_boot=30, seed=1)
+    kw = {
+        "model": "markov",
+        "conversion_kind": "deal_won",
+        "intervals": True,
+        "n_boot": 30,
+        "seed": 1,
+    }
     r1, r2 = attribute(tp, cv, **kw), attribute(tp, cv, **kw)
     assert r1.intervals == r2.intervals and r1.confidence == 0.9
     for i in r1.intervals:

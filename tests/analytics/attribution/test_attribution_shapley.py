@@ -57,7 +57,9 @@ def test_engine_shapley_matches_enumeration_on_random_paths():
     for _ in range(60):
         k = int(rng.integers(1, 5))
         p = " > ".join(rng.choice(chans, size=k))
-        rows.append((p, int(rng.integers(0, 4)), float(rng.integers(0, 9)), int(rng.integers(0, 3))))
+        rows.append(
+            (p, int(rng.integers(0, 4)), float(rng.integers(0, 9)), int(rng.integers(0, 3)))
+        )
     df = pd.DataFrame(rows, columns=["path", "total_conversions", "total_conversion_value",
                                      "total_null"])  # fmt: skip
     r = attribute_paths(df, model="shapley")

@@ -122,31 +122,49 @@ engagement:
     ("text", "expected"),
     [
         ("version: 1\nmql: {total: 5}\ndecay: {half_life_days: 0}\n", "line 3: field 'decay"),
-        ("version: 1\nmql: {total: 5}\nengagement:\n  - {name: a, points: 1, cap_total: -2}\n",
-         "line 4: field 'engagement[0].cap_total': must be >= 0, got -2"),
+        (
+            "version: 1\nmql: {total: 5}\nengagement:\n  - {name: a, points: 1, cap_total: -2}\n",
+            "line 4: field 'engagement[0].cap_total': must be >= 0, got -2",
+        ),
         ("version: one\nmql: {total: 5}\n", "line 1: field 'version': must be a whole number"),
         ("version: 1\n", "line 1: field 'mql': is required"),
         ("version: 1\nmql: {hand_raiser_min_fit: 5}\n", "field 'mql': needs fit and/or"),
         ("version: 1\nmql: {total: 5}\nfit: {name: x}\n", "line 3: field 'fit': must be a list"),
-        ("version: 1\nmql: {total: 5}\nfit:\n  - {name: x, field: title, op: eq, points: 1}\n",
-         "line 4: field 'fit[0].value': is required"),
+        (
+            "version: 1\nmql: {total: 5}\nfit:\n  - {name: x, field: title, op: eq, points: 1}\n",
+            "line 4: field 'fit[0].value': is required",
+        ),
         ("version: 1\nmql: {total: true}\n", "line 2: field 'mql.total': must be a number"),
-        ("version: 1\nmql: {total: 5}\nfit:\n"
-         "  - {name: x, field: title, op: regex, value: '(', points: 1}\n",
-         "line 4: field 'fit[0].value': invalid regular expression"),
-        ("version: 1\nmql: {total: 5}\nfit:\n"
-         "  - {name: x, field: employees, op: between, value: [9, 1], points: 1}\n",
-         "line 4: field 'fit[0].value': low 9 is above high 1"),
-        ("version: 1\nmql: {total: 5}\nfit:\n"
-         "  - {name: x, field: title, op: is_free_email, value: true, points: 1}\n",
-         "is_free_email applies only to email or email_domain"),
-        ("version: 1\nmql: {total: 5}\nfit:\n"
-         "  - {name: x, field: country, op: in, value: [NO, SE], points: 1}\n",
-         "line 4: field 'fit[0].value': must be text, got False (quote it: 'NO')"),
-        ("version: 1\nmql: {total: 5}\nengagement:\n  - {name: a, points: 1}\n"
-         "  - {name: a, points: 2}\n", "line 5: field 'engagement[1].name': duplicate rule"),
-        ("version: 1\nmql: {total: 5}\nengagement:\n"
-         "  - {name: a, points: 1, url: '*', url_regex: x}\n", "give either url (glob) or"),
+        (
+            "version: 1\nmql: {total: 5}\nfit:\n"
+            "  - {name: x, field: title, op: regex, value: '(', points: 1}\n",
+            "line 4: field 'fit[0].value': invalid regular expression",
+        ),
+        (
+            "version: 1\nmql: {total: 5}\nfit:\n"
+            "  - {name: x, field: employees, op: between, value: [9, 1], points: 1}\n",
+            "line 4: field 'fit[0].value': low 9 is above high 1",
+        ),
+        (
+            "version: 1\nmql: {total: 5}\nfit:\n"
+            "  - {name: x, field: title, op: is_free_email, value: true, points: 1}\n",
+            "is_free_email applies only to email or email_domain",
+        ),
+        (
+            "version: 1\nmql: {total: 5}\nfit:\n"
+            "  - {name: x, field: country, op: in, value: [NO, SE], points: 1}\n",
+            "line 4: field 'fit[0].value': must be text, got False (quote it: 'NO')",
+        ),
+        (
+            "version: 1\nmql: {total: 5}\nengagement:\n  - {name: a, points: 1}\n"
+            "  - {name: a, points: 2}\n",
+            "line 5: field 'engagement[1].name': duplicate rule",
+        ),
+        (
+            "version: 1\nmql: {total: 5}\nengagement:\n"
+            "  - {name: a, points: 1, url: '*', url_regex: x}\n",
+            "give either url (glob) or",
+        ),
         ("version: 1\nversion: 2\nmql: {total: 5}\n", "line 2: field 'version': appears twice"),
         ("version: 1\nmql: {total: 5\n", "not valid YAML"),
         ("", "the definition is empty"),

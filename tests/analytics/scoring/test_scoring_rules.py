@@ -124,10 +124,7 @@ def test_single_contact_matches_hand_computed_values_and_breakdown():
 
 
 def test_no_decay_and_no_touches():
-    d = load_definition(
-        "version: 1\nmql: {engagement: 3}\n"
-        "engagement: [{name: Any, points: 1}]\n"
-    )
+    d = load_definition("version: 1\nmql: {engagement: 3}\nengagement: [{name: Any, points: 1}]\n")
     touches = pd.DataFrame([touch(1, 400, "chat"), touch(1, 1, "webinar")])
     contacts = pd.DataFrame({"contact_id": [1, 2]})
     scores = score_contacts(d, contacts=contacts, touchpoints=touches, as_of=AS_OF)
@@ -136,7 +133,9 @@ def test_no_decay_and_no_touches():
 
 
 def test_touches_of_unknown_contacts_are_ignored_and_naive_times_are_utc():
-    touches = pd.DataFrame([touch(99, 0, "form_submit", "/demo"), touch(1, 0, "page_view", "/pricing")])
+    touches = pd.DataFrame(
+        [touch(99, 0, "form_submit", "/demo"), touch(1, 0, "page_view", "/pricing")]
+    )
     touches["occurred_at"] = touches["occurred_at"].dt.tz_localize(None)
     scores = score_contacts(
         DEFINITION, contacts=CONTACTS, touchpoints=touches, as_of=AS_OF.replace(tzinfo=None)
@@ -173,7 +172,9 @@ def test_bad_inputs_raise_clear_errors():
             DEFINITION, contacts=CONTACTS, touchpoints=touches.assign(occurred_at=None), as_of=AS_OF
         )
     with pytest.raises(ScoringInputError, match="contact has no field 'employees'"):
-        score_contact(DEFINITION, contact={"email": None, "seniority": None}, touchpoints=[], as_of=AS_OF)
+        score_contact(
+            DEFINITION, contact={"email": None, "seniority": None}, touchpoints=[], as_of=AS_OF
+        )
     with pytest.raises(ScoringInputError, match="as_of: 'soon' is not a date-time"):
         score_contact(DEFINITION, contact={}, touchpoints=[], as_of="soon")
 
@@ -223,9 +224,7 @@ def test_bulk_and_single_scorers_agree_exactly(raw_touches, seniorities, sizes):
         }
         for c, s, (kind, url), campaign in raw_touches
     ]
-    frame = pd.DataFrame(
-        touches, columns=["contact_id", "occurred_at", "kind", "url", "campaign"]
-    )
+    frame = pd.DataFrame(touches, columns=["contact_id", "occurred_at", "kind", "url", "campaign"])
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
     bulk_scores = score_contacts(
         DEFINITION, contacts=contacts, touchpoints=frame, as_of=AS_OF

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from . import bootstrap, markov, shapley
 from .errors import AttributionError
 from .heuristics import HEURISTIC_MODELS, heuristic_credits, validate_weights

@@ -44,6 +44,7 @@ _PATTERNS = (
     (re.compile(r"^(\d{4})-[Qq]([1-4])$"), "quarter"),
     (re.compile(r"^(\d{4})-[Hh]([12])$"), "half"),
     (re.compile(r"^(\d{4})-(\d{2})$"), "month"),
+    (re.compile(r"^(\d{4})-[Ww](\d{2})$"), "week"),
 )
 
 
@@ -52,7 +53,8 @@ def _first(year: int, month: int) -> date:
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``2026`` (year), ``2026-Q1`` (quarter), ``2026-H2`` (half) or ``2026-03`` (month).
+    """Parse ``2026`` (year), ``2026-Q1`` (quarter), ``2026-H2`` (half), ``2026-03`` (month)
+    or ``2026-W05`` (ISO week, Monday to Sunday).
 
     Examples
     --------
@@ -61,6 +63,8 @@ def parse_period(text: str) -> Period:
     (datetime.date(2026, 1, 1), datetime.date(2026, 4, 1), 90)
     >>> parse_period("2026-12").last_day
     datetime.date(2026, 12, 31)
+    >>> parse_period("2026-W01").start
+    datetime.date(2025, 12, 29)
     """
     if not isinstance(text, str):
         raise PlanningError(f"period must be text like 2026-Q1, 2026-03 or 2026, got {text!r}")
@@ -77,7 +81,15 @@ def parse_period(text: str) -> Period:
             return Period(f"{year}-Q{n}", _first(year, 3 * n - 2), _first(year, 3 * n + 1))
         if kind == "half":
             return Period(f"{year}-H{n}", _first(year, 6 * n - 5), _first(year, 6 * n + 1))
+        if kind == "week":
+            try:
+                monday = date.fromisocalendar(year, n, 1)
+            except ValueError:
+                raise PlanningError(f"period {text!r}: no ISO week {n:02d} in {year}") from None
+            return Period(f"{year}-W{n:02d}", monday, monday + timedelta(days=7))
         if not 1 <= n <= 12:
             raise PlanningError(f"period {text!r}: month must be 01 to 12")
         return Period(t, date(year, n, 1), _first(year, n + 1))
-    raise PlanningError(f"period must look like 2026-Q1, 2026-H1, 2026-03 or 2026, got {text!r}")
+    raise PlanningError(
+        f"period must look like 2026-Q1, 2026-H1, 2026-03, 2026-W05 or 2026, got {text!r}"
+    )

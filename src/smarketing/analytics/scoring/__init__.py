@@ -10,6 +10,13 @@
 The public API is re-exported here and documented in ``docs/scoring.md``.
 """
 
+from smarketing.analytics.scoring.backtest import (
+    BacktestComparison,
+    BacktestResult,
+    backtest,
+    compare,
+)
+from smarketing.analytics.scoring.columns import FeatureSpec, detect_features, parse_target
 from smarketing.analytics.scoring.definition import (
     DEFAULT_FREE_EMAIL_DOMAINS,
     EVENT_KINDS,
@@ -19,9 +26,6 @@ from smarketing.analytics.scoring.definition import (
     FitRule,
     MqlThreshold,
     ScoringDefinition,
-    default_definition_text,
-    load_default_definition,
-    load_definition,
 )
 from smarketing.analytics.scoring.errors import (
     DefinitionError,
@@ -31,16 +35,53 @@ from smarketing.analytics.scoring.errors import (
     ScoringInputError,
     TargetError,
 )
+from smarketing.analytics.scoring.features import build_features, describe
+from smarketing.analytics.scoring.loader import (
+    default_definition_text,
+    load_default_definition,
+    load_definition,
+)
+from smarketing.analytics.scoring.monitoring import (
+    PSI_MODERATE,
+    PSI_SIGNIFICANT,
+    DriftResult,
+    calibration_summary,
+    drift_check,
+    is_not_worse,
+    lift_top_decile,
+    population_stability_index,
+)
+from smarketing.analytics.scoring.predictive import (
+    MIN_MINORITY,
+    Factor,
+    TrainedModel,
+    TrainResult,
+    dump_model,
+    evaluate,
+    explain,
+    explain_frame,
+    load_model,
+    predict,
+    train,
+)
 from smarketing.analytics.scoring.rules import ContactScore, score_contact, score_contacts
 
 __all__ = [
     "DEFAULT_FREE_EMAIL_DOMAINS",
     "EVENT_KINDS",
     "FIT_FIELDS",
+    "MIN_MINORITY",
     "OPERATORS",
+    "PSI_MODERATE",
+    "PSI_SIGNIFICANT",
+    "BacktestComparison",
+    "BacktestResult",
     "ContactScore",
     "DefinitionError",
+    "DriftResult",
     "EngagementRule",
+    "Factor",
+    "FeatureSpec",
     "FitRule",
     "LocatedError",
     "ModelInputError",
@@ -49,9 +90,29 @@ __all__ = [
     "ScoringError",
     "ScoringInputError",
     "TargetError",
+    "TrainResult",
+    "TrainedModel",
+    "backtest",
+    "build_features",
+    "calibration_summary",
+    "compare",
     "default_definition_text",
+    "describe",
+    "detect_features",
+    "drift_check",
+    "dump_model",
+    "evaluate",
+    "explain",
+    "explain_frame",
+    "is_not_worse",
+    "lift_top_decile",
     "load_default_definition",
     "load_definition",
+    "load_model",
+    "parse_target",
+    "population_stability_index",
+    "predict",
     "score_contact",
     "score_contacts",
+    "train",
 ]

@@ -94,7 +94,9 @@ def describe(feature: str, value: Any) -> str:
     >>> describe("annual_budget", 12000.0), describe("industry", None)
     ('Annual budget: 12,000', 'Industry: unknown')
     """
-    missing = value is None or (isinstance(value, float) and np.isnan(value)) or value == "(missing)"
+    missing = (
+        value is None or (isinstance(value, float) and np.isnan(value)) or value == "(missing)"
+    )
     if feature in _YES_NO and not missing:
         yes, no = _YES_NO[feature]
         return yes if value in (1, 1.0, True) or str(value).casefold() in {"true", "yes"} else no
@@ -166,11 +168,14 @@ def build_features(
     ...     "url": ["/pricing", "/blog", "/pricing"], "channel": ["seo", "email", "seo"],
     ...     "occurred_at": pd.to_datetime(["2026-01-01", "2026-01-20", "2026-02-01"], utc=True)})
     >>> f = build_features(contacts, touches, as_of=datetime(2026, 1, 31))
-    >>> f[["contact_id", "n_page_view", "n_pricing_views", "days_since_last_touch",
-    ...    "n_channels", "free_email", "industry"]]
-       contact_id  n_page_view  n_pricing_views  days_since_last_touch  n_channels  free_email industry
-    0           1          2.0              1.0                   11.0           2         1.0     saas
-    1           2          0.0              0.0                    NaN           0         0.0      NaN
+    >>> f[["contact_id", "n_page_view", "n_pricing_views", "days_since_last_touch"]]
+       contact_id  n_page_view  n_pricing_views  days_since_last_touch
+    0           1          2.0              1.0                   11.0
+    1           2          0.0              0.0                    NaN
+    >>> f[["n_channels", "free_email", "industry"]]
+       n_channels  free_email industry
+    0           2         1.0     saas
+    1           0         0.0      NaN
     """
     contacts = as_frame(contacts, "contacts")
     touchpoints = as_frame(touchpoints, "touchpoints")
@@ -221,7 +226,9 @@ def build_features(
             out[feature] = np.bincount(contact[hits], minlength=n).astype(float)
     if "email" in contacts.columns:
         domains = contacts["email"].map(lambda v: email_domain(normalise_text(v)))
-        free = domains.map(lambda d: np.nan if d is None else float(d in free_email_domains))
+        free = domains.map(
+            lambda d: float(d in free_email_domains) if isinstance(d, str) else np.nan
+        )
         out["free_email"] = free.to_numpy(dtype=float)
     for column in FIT_FEATURES:
         if column in contacts.columns:

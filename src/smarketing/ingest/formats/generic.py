@@ -22,7 +22,7 @@ from smarketing.ingest.formats.stages import _COMMON_LIFECYCLE, LIFECYCLE_STAGES
 __all__ = ["GENERIC", "GENERIC_COLUMNS"]
 
 GENERIC_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("external_id", "record_id"),
+    "external_id": ("external_id",),
     "email": ("email", "email_address"),
     "first_name": ("first_name", "firstname"),
     "last_name": ("last_name", "lastname"),

@@ -206,6 +206,8 @@ def parse_int(value: str | None, *, allow_negative: bool = False) -> int | None:
     """
     if _blank(value):
         return None
+    if value.isascii() and value.isdigit():
+        return int(value)
     try:
         number = parse_decimal(value, allow_negative=True)
     except InvalidValue:

@@ -2,9 +2,11 @@
 
 Detection rule: a format is a *candidate* when one of its identifying header sets (its
 signatures) is fully present. Its *score* is the share of the file's headers it recognises.
-The best candidate wins when it scores at least :data:`MARGIN` above the runner-up
-candidate; otherwise the error lists the candidates (ambiguous). With no candidate at all
-the error lists the closest formats and the identifying columns they miss (unknown).
+The best CRM candidate wins when it scores at least :data:`MARGIN` above the runner-up
+CRM candidate, otherwise the error lists them (ambiguous). ``generic`` (our own column
+names, some of which equal HubSpot labels) wins only when it scores :data:`MARGIN` above the
+best CRM candidate, or when no CRM format is a candidate. With no candidate at all the error
+lists the closest formats and the identifying columns they miss (unknown).
 """
 
 from __future__ import annotations
@@ -112,15 +114,21 @@ def detect_format(headers: Sequence[str]) -> Format:
     """
     ranked = rank_formats(headers)
     candidates = [c for c in ranked if c.candidate]
-    if candidates:
-        best = candidates[0]
-        close = [c for c in candidates[1:] if best.score - c.score < MARGIN]
+    generic = next((c for c in candidates if c.format is GENERIC), None)
+    specific = [c for c in candidates if c.format is not GENERIC]
+    if specific:
+        best = specific[0]
+        if generic is not None and generic.score >= best.score + MARGIN:
+            return GENERIC
+        close = [c for c in specific[1:] if best.score - c.score < MARGIN]
         if close:
             listed = "; ".join(c.describe() for c in [best, *close])
             raise FormatDetectionError(
                 f"the columns fit more than one format: {listed}. Pass --format explicitly."
             )
         return best.format
+    if generic is not None:
+        return GENERIC
     closest = sorted(ranked, key=lambda c: c.recognised, reverse=True)[:3]
     listed = "; ".join(f"{c.format.name} (missing: {_missing(c.format, headers)})" for c in closest)
     raise FormatDetectionError(
