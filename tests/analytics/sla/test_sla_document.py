@@ -66,7 +66,7 @@ def test_unknown_field():
     text = GOOD.replace("  decision_within_hours: 16", "  decision_within_hours: 16\n  colour: red")
     assert errors(text) == [
         "line 15, field 'sales.colour': unknown field (allowed: first_touch, attempts, "
-        "decision_within_hours, rejection_reason_required)"
+        "decision_within_hours, rejection_reason_required, rejection_outcomes)"
     ]
 
 

@@ -221,8 +221,24 @@ def _distinct_keys(prepared: Prepared) -> list[str]:
     return sorted(t.select("key").distinct().execute()["key"].astype(str).tolist())
 
 
+def _cached(prepared: Prepared) -> Prepared:
+    """Materialise the canonical touches once on DuckDB (several queries read them).
+
+    Other engines recompute them per query rather than writing temp tables into the
+    app database.
+    """
+    t = prepared.touches
+    try:
+        if t._find_backend(use_default=True).name != "duckdb":
+            return prepared
+        return Prepared(**{**prepared.__dict__, "touches": t.cache()})
+    except Exception:  # noqa: BLE001 - caching is only an optimisation
+        return prepared
+
+
 def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResult:
     """Run model ``name`` on prepared touches (used by the entry points)."""
+    prepared = _cached(prepared)
     t = prepared.touches
     firsts = t.filter(t.pos == 1)
     totals = firsts.aggregate(c=firsts.conv.sum(), v=firsts.value.sum(), n=firsts.count())
@@ -369,11 +385,7 @@ def build_result(
 
 def _compare(prepared: Prepared, models: Iterable[str], opts_kw: dict) -> ModelComparison:
     names = [normalize_model(m) for m in models]
-    cached = prepared
-    try:
-        cached = Prepared(**{**prepared.__dict__, "touches": prepared.touches.cache()})
-    except Exception:  # noqa: BLE001 - caching is an optimisation; some backends lack it
-        cached = prepared
+    cached = _cached(prepared)
     results = {m: run_model(cached, m, _options(m, **opts_kw)) for m in names}
     keys = sorted({c.key for r in results.values() for c in r.credits})
     rows = []

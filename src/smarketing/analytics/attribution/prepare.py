@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from .errors import AttributionError
@@ -271,30 +272,44 @@ def prepare_paths(
             "nulls": _numeric(paths[nulls_column], nulls_column) if nulls_column else 0.0,
         }
     )
-    df["path_id"] = [str(i) for i in range(len(df))]
-    steps = df["path"].fillna("").str.split(separator, regex=False)
-    exploded = df[["path_id", "conv", "value", "nulls"]].assign(key=steps).explode("key")
-    exploded["key"] = exploded["key"].astype("string").str.strip()
-    bad = exploded["key"].isna() | (exploded["key"] == "")
+    df["path_id"] = np.arange(len(df)).astype(str)
+    text = df["path"].fillna("")
+    # a path is bad when it is blank, or starts/ends with or repeats the separator
+    stripped = text.str.strip()
+    sep = separator.strip() or separator
+    bad = (stripped == "") | stripped.str.startswith(sep) | stripped.str.endswith(sep)
+    bad |= text.str.replace(" ", "", regex=False).str.contains(
+        (sep + sep).replace(" ", ""), regex=False
+    )
     if bad.any():
-        first = int(exploded.index[bad.to_numpy()][0])
+        first = int(np.flatnonzero(bad.to_numpy())[0])
         raise AttributionError(
             f"path row {first} ({df['path'].iloc[first]!r}) is empty or has an empty step"
         )
-    exploded["pos"] = exploded.groupby("path_id", sort=False).cumcount() + 1
-    exploded["n"] = exploded.groupby("path_id", sort=False)["pos"].transform("max")
-    exploded["is_direct"] = exploded["key"] == direct_channel
-    exploded["age_days"] = float("nan")
-    for c in ("lead_pos", "opp_pos", "won_pos"):
-        exploded[c] = pd.array([pd.NA] * len(exploded), dtype="Int64")
-    exploded = exploded.reset_index(drop=True)
-    exploded["key"] = exploded["key"].astype(object)
-    schema = {
-        "path_id": "string", "pos": "int64", "n": "int64", "key": "string",
-        "is_direct": "boolean", "conv": "float64", "value": "float64", "nulls": "float64",
-        "age_days": "float64", "lead_pos": "int64", "opp_pos": "int64", "won_pos": "int64",
-    }  # fmt: skip
-    table = ibis.memtable(exploded[list(schema)], schema=schema)
+    # the split, unnest and numbering run in the engine (DuckDB for DataFrames)
+    mem = ibis.memtable(
+        df.assign(path=text.astype(object)),
+        schema={"path": "string", "conv": "float64", "value": "float64", "nulls": "float64",
+                "path_id": "string"},
+    )  # fmt: skip
+    mem = mem.mutate(steps=mem.path.split(separator))
+    mem = mem.mutate(n=mem.steps.length().cast("int64"))
+    u = mem.unnest("steps", offset="pos0")
+    key = u.steps.strip()
+    table = u.select(
+        path_id=u.path_id,
+        pos=(u.pos0 + 1).cast("int64"),
+        n=u.n,
+        key=key,
+        is_direct=key == direct_channel,
+        conv=u.conv,
+        value=u.value,
+        nulls=u.nulls,
+        age_days=ibis.null("float64"),
+        lead_pos=ibis.null("int64"),
+        opp_pos=ibis.null("int64"),
+        won_pos=ibis.null("int64"),
+    )
     return Prepared(
         touches=table, no_touch_conversions=0.0, no_touch_value=0.0, has_time=False, by=by
     )

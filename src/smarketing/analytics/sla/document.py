@@ -132,6 +132,8 @@ class SalesCommitments:
     attempts_within_business_days: int
     decision_within_hours: float
     rejection_reason_required: bool = True
+    #: Rejection reason code -> ``"recycled"`` or ``"disqualified"`` (overrides the app default).
+    rejection_outcomes: Mapping[str, str] = field(default_factory=dict)
 
     def first_touch_hours(self, priority: str | None) -> float:
         """Hours allowed to first touch for ``priority`` (``default`` when not listed)."""
@@ -202,6 +204,10 @@ class SlaDocument:
                 },
                 "decision_within_hours": s.decision_within_hours,
                 "rejection_reason_required": s.rejection_reason_required,
+                "rejection_outcomes": {
+                    k: "disqualify" if v == "disqualified" else "recycle"
+                    for k, v in s.rejection_outcomes.items()
+                },
             },
             "enforcement": {
                 "escalate_after_hours": e.escalate_after_hours,
@@ -211,6 +217,19 @@ class SlaDocument:
             "teams": {k: v.to_dict() for k, v in self.teams.items()},
             "reps": {k: v.to_dict() for k, v in self.reps.items()},
         }
+
+
+#: Rejection reason codes sales can give (the funnel's ``RejectionReason`` values).
+REJECTION_REASONS = (
+    "bad_fit",
+    "no_budget",
+    "not_decision_maker",
+    "duplicate",
+    "bad_data",
+    "too_early",
+    "competitor",
+    "other",
+)
 
 
 def default_sla_text() -> str:
@@ -374,7 +393,13 @@ def load_sla(text: str) -> SlaDocument:
         raw = v.mapping(
             top["sales"],
             p,
-            ("first_touch", "attempts", "decision_within_hours", "rejection_reason_required"),
+            (
+                "first_touch",
+                "attempts",
+                "decision_within_hours",
+                "rejection_reason_required",
+                "rejection_outcomes",
+            ),
             ("first_touch", "attempts", "decision_within_hours"),
         )
         if raw is not None:
@@ -406,6 +431,17 @@ def load_sla(text: str) -> SlaDocument:
             reason = v.boolean(
                 raw.get("rejection_reason_required", True), (*p, "rejection_reason_required")
             )
+            outcomes: dict[str, str] = {}
+            if raw.get("rejection_outcomes") is not None:
+                path = (*p, "rejection_outcomes")
+                got = v.mapping(raw["rejection_outcomes"], path, REJECTION_REASONS) or {}
+                for code, what in got.items():
+                    if code not in REJECTION_REASONS:
+                        continue
+                    if what not in ("recycle", "disqualify"):
+                        v.err((*path, str(code)), f"must be recycle or disqualify, got {what!r}")
+                    else:
+                        outcomes[str(code)] = "recycled" if what == "recycle" else "disqualified"
             if None not in (min_attempts, within, decision, reason) and "default" in first_touch:
                 sales = SalesCommitments(
                     first_touch=first_touch,
@@ -413,6 +449,7 @@ def load_sla(text: str) -> SlaDocument:
                     attempts_within_business_days=within,
                     decision_within_hours=float(decision),
                     rejection_reason_required=reason,
+                    rejection_outcomes=outcomes,
                 )
 
     enforcement = Enforcement()

@@ -70,7 +70,8 @@ def _valid_field(fmt: Format, name: str) -> bool:
     prefix, _, stage = name.partition(":")
     if prefix == "stage_at" and fmt.lifecycle_stages is not None:
         return stage in LIFECYCLE_STAGES
-    return prefix == "deal_stage_at" and fmt.deal_stages is not None and bool(stage)
+    # Deal stage-date columns are read by the HubSpot deals format only.
+    return prefix == "deal_stage_at" and fmt.name == "hubspot-deals" and bool(stage)
 
 
 def parse_mapping(document: Any, *, format_name: str | None = None) -> ColumnMapping:

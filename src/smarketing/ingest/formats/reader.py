@@ -230,10 +230,13 @@ class open_csv:  # noqa: N801 - used like open()
             ) from None
 
     def _read_header(self) -> tuple[str, ...]:
-        for raw in self._decode(lambda: self._reader):
-            if any(cell.strip() for cell in raw):
-                return _clean_headers(raw)
-        raise ImportFileError("the file is empty: no header row found")
+        def first_row() -> list[str] | None:
+            return next((raw for raw in self._reader if any(c.strip() for c in raw)), None)
+
+        raw = self._decode(first_row)
+        if raw is None:
+            raise ImportFileError("the file is empty: no header row found")
+        return _clean_headers(raw)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         headers, width = self._headers, len(self._headers)

@@ -1,0 +1,42 @@
+"""Closed-loop maths: outcomes flowing back to the sources that produced them.
+
+Pure (no Django): Ibis tables in (:class:`FunnelTables`), typed results out
+(:class:`ClosedLoopResult`). Aggregation runs where the tables live (SQLite, PostgreSQL,
+DuckDB...). See ``docs/reporting.md`` for the definitions.
+"""
+
+from smarketing.analytics.closedloop.funnel import (
+    DIMENSIONS,
+    ClosedLoopResult,
+    ClosedLoopRow,
+    ClosedLoopSpec,
+    closed_loop,
+    totals,
+)
+from smarketing.analytics.closedloop.tables import (
+    FUNNEL_STEPS,
+    STAGE_RANK,
+    STEPS,
+    ClosedLoopError,
+    FunnelTables,
+    as_ts,
+    grouped_median,
+    reach_times,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "FUNNEL_STEPS",
+    "STAGE_RANK",
+    "STEPS",
+    "ClosedLoopError",
+    "ClosedLoopResult",
+    "ClosedLoopRow",
+    "ClosedLoopSpec",
+    "FunnelTables",
+    "as_ts",
+    "closed_loop",
+    "grouped_median",
+    "reach_times",
+    "totals",
+]

@@ -1,0 +1,247 @@
+"""Reads for planning: measured funnel inputs, plans, daily actuals and goal pacing.
+
+Binds the pure :mod:`smarketing.analytics.planning` maths to the app database through Ibis
+(StageChange for the funnel, Deal for deal size and revenue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+from django.utils import timezone
+
+from smarketing.analytics.closedloop import reach_times
+from smarketing.analytics.planning import (
+    MeasuredFunnel,
+    Pacing,
+    Period,
+    Plan,
+    measure_funnel,
+    measure_funnel_by,
+    pace,
+    parse_period,
+    reverse_funnel,
+)
+from smarketing.core.ibis_db import backend, table
+from smarketing.crm.models import Account, Contact, Deal, Persona
+from smarketing.funnel.models import StageChange
+from smarketing.planning.models import Goal
+
+#: Groupings the measured rates can be split by.
+RATE_GROUPS = ("channel", "persona", "segment")
+#: Pacing metrics per team: marketing owns the top of the funnel, sales the bottom.
+TEAM_METRICS = {
+    "marketing": (("leads", "Leads"), ("mqls", "MQLs")),
+    "sales": (("sqls", "SQLs"), ("customers", "Won deals"), ("revenue", "Revenue")),
+}
+
+
+def default_window(today: date | None = None) -> tuple[date, date]:
+    """The measuring window: the last 365 days up to today (exclusive end tomorrow)."""
+    today = today or timezone.now().date()
+    return today - timedelta(days=365), today + timedelta(days=1)
+
+
+def _history(con) -> ibis.Table:
+    sc = table(StageChange, con)
+    return sc.select(contact_id=sc.contact_id, to_stage=sc.to_stage, at=sc.changed_at)
+
+
+def _deals(con) -> ibis.Table:
+    d = table(Deal, con)
+    return d.select(amount=d.amount.cast("float64"), won=d.is_won, closed_at=d.closed_at)
+
+
+def measured_funnel(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
+    """Rates, durations, lead-to-customer and deal size measured over ``[start, end)``."""
+    s, e = default_window()
+    con = backend()
+    return measure_funnel(_history(con), _deals(con), start=start or s, end=end or e)
+
+
+def measured_by(
+    group: str, *, start: date | None = None, end: date | None = None
+) -> dict[str, MeasuredFunnel]:
+    """Measured rates per channel, persona (name) or segment."""
+    if group not in RATE_GROUPS:
+        raise ValueError(f"group must be one of {', '.join(RATE_GROUPS)}, got {group!r}")
+    s, e = default_window()
+    con = backend()
+    h = _history(con)
+    c = table(Contact, con)
+    if group == "channel":
+        g = c.select(cid=c.id, grp=c.original_channel.nullif(""))
+    elif group == "persona":
+        p = table(Persona, con)
+        j = c.left_join(p, c.persona_id == p.id)
+        g = j.select(cid=j.id, grp=j.name)
+    else:
+        a = table(Account, con)
+        j = c.left_join(a, c.account_id == a.id)
+        g = j.select(cid=j.id, grp=j.segment.nullif(""))
+    g = g.mutate(grp=ibis.coalesce(g.grp, ibis.literal("(none)")))
+    joined = h.join(g, h.contact_id == g.cid).select("contact_id", "to_stage", "at", "grp")
+    out = measure_funnel_by(joined, "grp", start=start or s, end=end or e)
+    return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def make_plan(
+    *,
+    revenue: float,
+    deal_size: float | None = None,
+    lead_to_customer: float | None = None,
+    rates: dict[str, float] | None = None,
+    period: str | Period | None = None,
+    measured: MeasuredFunnel | None = None,
+) -> Plan:
+    """A reverse-funnel plan: given overrides first, the company's measured numbers for the rest."""
+    if measured is None:
+        measured = measured_funnel()
+    return reverse_funnel(
+        revenue=revenue,
+        deal_size=deal_size,
+        lead_to_customer=lead_to_customer,
+        rates=rates or None,
+        measured=measured,
+        period=period,
+    )
+
+
+def goal_plan(goal: Goal, *, overrides: dict[str, Any] | None = None, measured=None) -> Plan:
+    """The plan of a saved goal (its own overrides, then what-if ``overrides`` on top)."""
+    o = overrides or {}
+    rates = {**(goal.rates or {}), **(o.get("rates") or {})}
+    return make_plan(
+        revenue=float(o.get("revenue") or goal.revenue),
+        deal_size=o.get("deal_size") or (float(goal.deal_size) if goal.deal_size else None),
+        lead_to_customer=o.get("lead_to_customer") or goal.lead_to_customer,
+        rates=rates,
+        period=goal.period,
+        measured=measured,
+    )
+
+
+def goal_for(period: str) -> Goal | None:
+    """The goal saved for a period label (normalised, e.g. ``2026-q1`` -> ``2026-Q1``)."""
+    return Goal.objects.filter(period=parse_period(period).label).first()
+
+
+def _ts(d: date) -> datetime:
+    return datetime.combine(d, time())
+
+
+def daily_actuals(start: date, end: date, *, owner_ids=None) -> dict[str, dict[date, float]]:
+    """Daily leads, MQLs, SQLs, customers (reached that day) and won revenue in ``[start, end)``.
+
+    Two grouped queries in the database (stage reach days, won deals per close day).
+    """
+    from datetime import timezone as dt_tz
+
+    con = backend()
+    c = table(Contact, con)
+    reach = reach_times(table(StageChange, con), c)
+    if owner_ids is not None:
+        keep = c.filter(c.owner_id.isin(list(owner_ids) or [-1])).select(cid=c.id)
+        reach = reach.join(keep, reach.contact_id == keep.cid)
+
+    def lit(col, d: date):
+        v = _ts(d)
+        if getattr(col.type(), "timezone", None):
+            v = v.replace(tzinfo=dt_tz.utc)
+        return ibis.literal(v, type=col.type())
+
+    out: dict[str, dict[date, float]] = {}
+    parts = []
+    for metric in ("leads", "mqls", "sqls", "won"):
+        col = reach[f"t_{metric}"]
+        sel = reach.filter((col >= lit(col, start)) & (col < lit(col, end)))
+        parts.append(sel.select(metric=ibis.literal(metric), day=sel[f"t_{metric}"].date()))
+    u = ibis.union(*parts)
+    counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
+    for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
+        name = "customers" if m == "won" else m
+        out.setdefault(name, {})[_as_date(d)] = float(n)
+    deals = table(Deal, con)
+    won = deals.filter(
+        deals.is_won
+        & (deals.closed_at >= lit(deals.closed_at, start))
+        & (deals.closed_at < lit(deals.closed_at, end))
+    )
+    if owner_ids is not None:
+        won = won.filter(won.owner_id.isin(list(owner_ids) or [-1]))
+    rev = (
+        won.mutate(day=won.closed_at.date())
+        .group_by("day")
+        .aggregate(v=won.amount.cast("float64").sum())
+        .to_pandas()
+    )
+    out["revenue"] = {_as_date(d): float(v) for d, v in zip(rev["day"], rev["v"])}
+    for name in ("leads", "mqls", "sqls", "customers"):
+        out.setdefault(name, {})
+    return out
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if hasattr(value, "date"):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class GoalPacing:
+    """Pacing of every team metric of a goal."""
+
+    goal: Goal
+    plan: Plan
+    metrics: dict[str, Pacing]
+
+    def team(self, team: str) -> list[tuple[str, str, Pacing]]:
+        return [(k, label, self.metrics[k]) for k, label in TEAM_METRICS[team] if k in self.metrics]
+
+
+def goal_pacing(
+    goal: Goal, *, as_of: date | None = None, plan: Plan | None = None, owner_ids=None
+) -> GoalPacing:
+    """Actual vs expected-to-date for each team metric, with an 80% period-end forecast.
+
+    Targets come from the plan; the forecast's variance comes from this period's days plus the
+    same number of days before the period (history).
+    """
+    plan = plan or goal_plan(goal)
+    period = parse_period(goal.period)
+    today = as_of or timezone.now().date()
+    as_of = min(today, period.last_day)
+    hist_start = period.start - timedelta(days=period.days)
+    data = daily_actuals(hist_start, period.end, owner_ids=owner_ids)
+    targets = {
+        "leads": plan.leads,
+        "mqls": plan.mqls,
+        "sqls": plan.sqls,
+        "customers": plan.customers,
+        "revenue": plan.revenue,
+    }
+    metrics = {}
+    for name, target in targets.items():
+        if not target:
+            continue
+        series = data.get(name, {})
+        actual = {d: v for d, v in series.items() if d in period}
+        history = {
+            hist_start + timedelta(days=i): series.get(hist_start + timedelta(days=i), 0.0)
+            for i in range(period.days)
+        }
+        metrics[name] = pace(
+            target=float(target),
+            period=period,
+            actual=actual,
+            as_of=as_of if today >= period.start else period.start - timedelta(days=1),
+            history=history,
+        )
+    return GoalPacing(goal, plan, metrics)

@@ -1,0 +1,345 @@
+"""The data behind each dashboard chart: one grouped query each, aggregated in the database.
+
+Every function takes a :class:`Context` (filters + per-request memo, so a closed-loop result is
+computed once per page) and returns a small pandas DataFrame, which is both what the chart
+draws and what its CSV download contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timezone as dt_tz
+from functools import cached_property
+
+import ibis
+import pandas as pd
+
+from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
+from smarketing.core.ibis_db import backend, table
+from smarketing.crm.choices import DealStage
+from smarketing.crm.models import Contact, Deal, Touchpoint
+from smarketing.funnel.models import StageChange
+from smarketing.reporting import selectors
+from smarketing.reporting.filters import Filters
+
+SALES_ACTIVITY = ("sales_call", "sales_email", "meeting", "demo")
+ATTEMPT_KINDS = ("sales_call", "sales_email")
+
+
+@dataclass
+class Context:
+    """Filters plus a memo of the expensive shared results for one page render."""
+
+    filters: Filters
+    _memo: dict = field(default_factory=dict)
+
+    @cached_property
+    def con(self):
+        return backend()
+
+    @cached_property
+    def tables(self):
+        return selectors.funnel_tables(self.con)
+
+    @cached_property
+    def owner_ids(self):
+        return self.filters.owner_ids()
+
+    def closed_loop(self, by: str = "all", view: str = "period") -> ClosedLoopResult:
+        key = (by, view)
+        if key not in self._memo:
+            self._memo[key] = selectors.closed_loop(
+                self.filters, by=by, view=view, tables=self.tables
+            )
+        return self._memo[key]
+
+    def lit(self, column, moment):
+        """A window bound typed like ``column`` (timezone-aware on PostgreSQL)."""
+        if getattr(column.type(), "timezone", None):
+            moment = moment.replace(tzinfo=dt_tz.utc)
+        return ibis.literal(moment, type=column.type())
+
+    def in_period(self, column):
+        f = self.filters
+        return (column >= self.lit(column, f.start)) & (column < self.lit(column, f.end))
+
+
+def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return df[columns] if not df.empty else pd.DataFrame(columns=columns)
+
+
+def _contacts(ctx: Context):
+    """Contacts kept by the contact filters (owner/team, persona, segment, channel)."""
+    f = ctx.filters
+    c = table(Contact, ctx.con)
+    if ctx.owner_ids is not None:
+        c = c.filter(c.owner_id.isin(ctx.owner_ids or [-1]))
+    if f.persona:
+        c = c.filter(c.persona_id == f.persona)
+    if f.channel:
+        c = c.filter(c.original_channel == f.channel)
+    if f.segment:
+        a = ctx.tables.accounts
+        c = c.join(a.select(aid=a.id, seg=a.segment), c.account_id == ibis._.aid).filter(
+            ibis._.seg == f.segment
+        )
+    return c
+
+
+# --- marketing ---------------------------------------------------------------------------------
+
+
+def traffic(ctx: Context) -> pd.DataFrame:
+    """Daily page views, sessions and visitors (anonymous and known), from page-view touches.
+
+    A visitor is the contact, else the anonymous browser id; a session is one visitor on one
+    day. Contact filters do not apply (most traffic is anonymous); channel does.
+    """
+    t = table(Touchpoint, ctx.con)
+    t = t.filter((t.kind == "page_view") & ctx.in_period(t.occurred_at))
+    if ctx.filters.channel:
+        t = t.filter(t.channel == ctx.filters.channel)
+    visitor = ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id)
+    t = t.mutate(day=t.occurred_at.date(), visitor=visitor)
+    df = (
+        t.group_by("day")
+        .aggregate(page_views=t.count(), sessions=t.visitor.nunique())
+        .order_by("day")
+        .to_pandas()
+    )
+    return _frame(df, ["day", "page_views", "sessions"])
+
+
+def traffic_totals(ctx: Context) -> dict[str, int]:
+    """Unique visitors and page views over the whole period (one query)."""
+    t = table(Touchpoint, ctx.con)
+    t = t.filter((t.kind == "page_view") & ctx.in_period(t.occurred_at))
+    if ctx.filters.channel:
+        t = t.filter(t.channel == ctx.filters.channel)
+    visitor = ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id)
+    row = t.aggregate(views=t.count(), visitors=visitor.nunique()).to_pandas().iloc[0]
+    return {"page_views": int(row["views"] or 0), "visitors": int(row["visitors"] or 0)}
+
+
+def leads_over_time(ctx: Context) -> pd.DataFrame:
+    """Daily new leads, MQLs and SQLs (qualified leads) reached in the period."""
+    c = _contacts(ctx)
+    reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
+    reach = reach.join(c.select(cid=c.id), reach.contact_id == ibis._.cid)
+    parts = []
+    for step in ("leads", "mqls", "sqls"):
+        col = reach[f"t_{step}"]
+        sel = reach.filter(ctx.in_period(col))
+        parts.append(sel.select(step=ibis.literal(step), day=sel[f"t_{step}"].date()))
+    u = ibis.union(*parts)
+    df = u.group_by(["day", "step"]).aggregate(n=u.count()).to_pandas()
+    if df.empty:
+        return pd.DataFrame(columns=["day", "leads", "mqls", "sqls"])
+    wide = df.pivot_table(index="day", columns="step", values="n", fill_value=0).reset_index()
+    for step in ("leads", "mqls", "sqls"):
+        if step not in wide:
+            wide[step] = 0
+    return wide[["day", "leads", "mqls", "sqls"]].sort_values("day")
+
+
+def _closed_loop_frame(ctx: Context, by: str, columns: list[str], limit: int = 25) -> pd.DataFrame:
+    rows = ctx.closed_loop(by).rows[:limit]
+    df = pd.DataFrame([r.flat() for r in rows])
+    return _frame(df, columns)
+
+
+def leads_by_source(ctx: Context) -> pd.DataFrame:
+    return _closed_loop_frame(ctx, "source", ["label", "leads", "mqls", "sqls", "won"])
+
+
+def leads_by_campaign(ctx: Context) -> pd.DataFrame:
+    return _closed_loop_frame(ctx, "campaign", ["label", "leads", "mqls", "sqls", "won"])
+
+
+def cost_roi_by_campaign(ctx: Context) -> pd.DataFrame:
+    rows = [r for r in ctx.closed_loop("campaign").rows if r.cost]
+    rows.sort(key=lambda r: -(r.cost or 0))
+    df = pd.DataFrame([r.flat() for r in rows[:25]])
+    cols = ["label", "cost", "revenue", "roi", "leads", "cost_per_lead", "cost_per_customer"]
+    return _frame(df, cols)
+
+
+# --- sales -------------------------------------------------------------------------------------
+
+
+def won_over_time(ctx: Context) -> pd.DataFrame:
+    """Won deals and revenue per close day (deal owner filter applies)."""
+    d = table(Deal, ctx.con)
+    d = d.filter(d.is_won & ctx.in_period(d.closed_at))
+    if ctx.owner_ids is not None:
+        d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+    d = d.mutate(day=d.closed_at.date())
+    df = (
+        d.group_by("day")
+        .aggregate(won_deals=d.count(), revenue=d.amount.cast("float64").sum())
+        .order_by("day")
+        .to_pandas()
+    )
+    return _frame(df, ["day", "won_deals", "revenue"])
+
+
+def activity_by_rep(ctx: Context) -> pd.DataFrame:
+    """Calls, emails, meetings and demos per rep in the period."""
+    t = table(Touchpoint, ctx.con)
+    t = t.filter(t.kind.isin(SALES_ACTIVITY) & t.user_id.notnull() & ctx.in_period(t.occurred_at))
+    if ctx.owner_ids is not None:
+        t = t.filter(t.user_id.isin(ctx.owner_ids or [-1]))
+    aggs = {k: (t.kind == k).sum() for k in SALES_ACTIVITY}
+    df = t.group_by("user_id").aggregate(**aggs).to_pandas()
+    names = selectors.user_names(df["user_id"].tolist())
+    df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["user_id"]])
+    return _frame(df.sort_values("rep"), ["rep", *SALES_ACTIVITY])
+
+
+def depth_by_rep(ctx: Context) -> pd.DataFrame:
+    """Depth of leads worked: of the leads that became MQL in the period, per owner, how many
+    got at least one attempt (call or email) and the mean attempts per lead."""
+    c = _contacts(ctx).filter(ibis._.owner_id.notnull())
+    reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
+    mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
+    leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
+    t = table(Touchpoint, ctx.con)
+    t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
+    att = t.group_by("contact_id").aggregate(attempts=t.count())
+    j = leads.left_join(att, leads.lid == att.contact_id)
+    n = ibis.coalesce(j.attempts, 0)
+    df = (
+        j.group_by("owner_id")
+        .aggregate(leads=j.count(), worked=(n > 0).sum(), attempts=n.sum())
+        .to_pandas()
+    )
+    names = selectors.user_names(df["owner_id"].tolist())
+    df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["owner_id"]])
+    df["attempts_per_lead"] = (df["attempts"] / df["leads"]).round(2)
+    df["pct_worked"] = (100 * df["worked"] / df["leads"]).round(1)
+    return _frame(df.sort_values("rep"), ["rep", "leads", "worked", "pct_worked", "attempts", "attempts_per_lead"])
+
+
+def pipeline_by_stage(ctx: Context) -> pd.DataFrame:
+    """Open deals now, by pipeline stage (count and amount)."""
+    d = table(Deal, ctx.con)
+    d = d.filter(~d.is_closed)
+    if ctx.owner_ids is not None:
+        d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+    df = d.group_by("stage").aggregate(deals=d.count(), amount=d.amount.cast("float64").sum()).to_pandas()
+    order = {s: i for i, s in enumerate(DealStage.values)}
+    df["order"] = df["stage"].map(order)
+    df = df.sort_values("order")
+    df["stage"] = df["stage"].map(dict(DealStage.choices))
+    return _frame(df, ["stage", "deals", "amount"])
+
+
+# --- joint -------------------------------------------------------------------------------------
+
+
+def shared_funnel(ctx: Context) -> pd.DataFrame:
+    """The shared funnel: count per step, conversion to the next step, median days to it."""
+    rows = ctx.closed_loop("all").rows
+    r = rows[0] if rows else None
+    out = []
+    names = ["Leads", "MQLs", "SQLs", "Opportunities", "Won"]
+    attrs = ["leads", "mqls", "sqls", "opportunities", "won"]
+    for i, (name, attr) in enumerate(zip(names, attrs)):
+        step = STEPS[i] if i < len(STEPS) else None
+        out.append(
+            {
+                "step": name,
+                "count": getattr(r, attr) if r else 0,
+                "conversion_to_next": (r.conversion.get(step) if r and step else None),
+                "median_days_to_next": (r.velocity_days.get(step) if r and step else None),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def rejection_reasons(ctx: Context) -> pd.DataFrame:
+    rows = ctx.closed_loop("all").rows
+    reasons = rows[0].rejection_reasons if rows else []
+    from smarketing.funnel.models import RejectionReason
+
+    labels = dict(RejectionReason.choices)
+    return pd.DataFrame(
+        [{"reason": labels.get(k, k), "rejected": n} for k, n in reasons],
+        columns=["reason", "rejected"],
+    )
+
+
+def channel_outcomes(ctx: Context) -> pd.DataFrame:
+    """Closed loop by channel: leads through won, revenue, cost and ROI."""
+    cols = ["label", "leads", "mqls", "sqls", "won", "revenue", "cost", "roi", "acceptance_rate"]
+    return _closed_loop_frame(ctx, "channel", cols)
+
+
+def attribution_summary(ctx: Context) -> pd.DataFrame | None:
+    """Linear multi-touch credit of the period's won revenue by channel, or ``None`` while the
+    attribution engine is not available."""
+    try:
+        from smarketing.analytics.attribution import attribute  # noqa: PLC0415
+    except ImportError:
+        return None
+    d = table(Deal, ctx.con)
+    won = d.filter(d.is_won & ctx.in_period(d.closed_at) & d.primary_contact_id.notnull())
+    if ctx.owner_ids is not None:
+        won = won.filter(won.owner_id.isin(ctx.owner_ids or [-1]))
+    conversions = won.select(
+        journey_id=won.primary_contact_id,
+        kind=ibis.literal("won"),
+        occurred_at=won.closed_at,
+        value=won.amount.cast("float64"),
+    )
+    t = table(Touchpoint, ctx.con)
+    ids = conversions.select(jid=conversions.journey_id).distinct()
+    t = t.join(ids, t.contact_id == ids.jid)
+    touches = t.select(
+        journey_id=t.contact_id,
+        occurred_at=t.occurred_at,
+        channel=ibis.coalesce(t.channel.nullif(""), ibis.literal("(none)")),
+    )
+    try:
+        result = attribute(touches, conversions, model="linear", by="channel")
+        credits = getattr(result, "credits", None) or []
+        rows = [
+            {
+                "channel": getattr(c, "key", None),
+                "conversions": round(float(getattr(c, "conversions", 0) or 0), 2),
+                "revenue": round(float(getattr(c, "value", 0) or 0), 2),
+            }
+            for c in credits
+        ]
+    except Exception:  # the engine is a peer's; the dashboard shows "not available" instead
+        selectors.log.exception("attribution summary failed")
+        return None
+    return pd.DataFrame(rows, columns=["channel", "conversions", "revenue"]).sort_values(
+        "revenue", ascending=False
+    )
+
+
+# --- goal pacing (from planning) ---------------------------------------------------------------
+
+
+def goal_pacing(ctx: Context):
+    """The period's goal pacing (company-wide: the goal is shared), or ``None`` without a goal."""
+    if "pacing" not in ctx._memo:
+        from smarketing.planning.selectors import goal_for
+        from smarketing.planning.selectors import goal_pacing as _pacing
+
+        goal = goal_for(ctx.filters.period.label)
+        ctx._memo["pacing"] = _pacing(goal) if goal else None
+    return ctx._memo["pacing"]
+
+
+def pacing_curve(ctx: Context) -> pd.DataFrame | None:
+    """Cumulative revenue: actual vs expected to date, for the period's goal."""
+    gp = goal_pacing(ctx)
+    if gp is None or "revenue" not in gp.metrics:
+        return None
+    p = gp.metrics["revenue"]
+    return pd.DataFrame(
+        [{"date": d, "expected": e, "actual": a} for d, e, a in p.curve_points],
+        columns=["date", "expected", "actual"],
+    )

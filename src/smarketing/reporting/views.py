@@ -1,0 +1,272 @@
+"""Dashboard, share-link, CSV, closed-loop and report pages.
+
+Views validate (bad filters -> 400 naming the field), call datasets/selectors and render.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from smarketing.analytics.closedloop import DIMENSIONS
+from smarketing.reporting import actions, selectors
+from smarketing.reporting import datasets as ds
+from smarketing.reporting.charts import DASHBOARDS, chart, figure_json
+from smarketing.reporting.filters import FilterError, Filters, parse_filters
+from smarketing.reporting.models import ShareLink
+from smarketing.reporting.share import resolve_share
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+@cache_control(max_age=86400, public=True)
+def plotly_js(request):
+    """Plotly's JavaScript, served from the installed ``plotly`` package (no CDN)."""
+    return HttpResponse(_plotly_js(), content_type="application/javascript")
+
+
+def _bad(message: str):
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str]]:
+    """Headline figures of a dashboard (from the same memoised results as its charts)."""
+    rows = ctx.closed_loop("all").rows
+    r = rows[0] if rows else None
+
+    def n(v):
+        return "-" if v is None else f"{v:,.0f}"
+
+    def pct(v):
+        return "-" if v is None else f"{v:.1%}"
+
+    if r is None:
+        return []
+    if name == "marketing":
+        t = ds.traffic_totals(ctx)
+        return [
+            ("Visitors", n(t["visitors"])),
+            ("Page views", n(t["page_views"])),
+            ("Leads", n(r.leads)),
+            ("MQLs", n(r.mqls)),
+            ("SQLs", n(r.sqls)),
+            ("Cost", n(r.cost)),
+            ("Cost per lead", "-" if r.cost_per_lead is None else f"{r.cost_per_lead:,.2f}"),
+        ]
+    if name == "sales":
+        return [
+            ("Won deals", n(r.won_deals)),
+            ("Revenue", n(r.revenue)),
+            ("Pipeline created", n(r.pipeline)),
+            ("Opportunities", n(r.opportunities)),
+            ("Acceptance rate", pct(r.acceptance_rate)),
+        ]
+    return [
+        ("Leads", n(r.leads)),
+        ("Won", n(r.won)),
+        ("Lead → won", pct(r.conversion.get("leads_to_won"))),
+        ("Revenue", n(r.revenue)),
+        ("ROI", pct(r.roi)),
+        ("Acceptance rate", pct(r.acceptance_rate)),
+        ("Avg lead quality", "-" if r.avg_quality is None else f"{r.avg_quality:.2f} / 5"),
+    ]
+
+
+def _cards(name: str, ctx: ds.Context, csv_url) -> list[dict]:
+    cards = []
+    for c in DASHBOARDS[name][2]:
+        card = {"name": c.name, "title": c.title, "note": c.note, "csv": csv_url(c.name)}
+        try:
+            df = c.data(ctx)
+        except Exception:  # one broken chart must not take the dashboard down
+            log.exception("chart %s/%s failed", name, c.name)
+            df = None
+            card["error"] = True
+        if df is None:
+            card["unavailable"] = c.unavailable if not card.get("error") else "Could not compute."
+            card["csv"] = None
+        elif df.empty:
+            card["empty"] = True
+        else:
+            card["figure"] = figure_json(c.figure(df))
+        cards.append(card)
+    return cards
+
+
+def _dashboard_context(name: str, filters: Filters, *, csv_url, share=None) -> dict:
+    title, blurb, _ = DASHBOARDS[name]
+    ctx = ds.Context(filters)
+    out = {
+        "dashboard": name,
+        "title": title,
+        "blurb": blurb,
+        "filters": filters,
+        "kpis": kpis(name, ctx),
+        "cards": _cards(name, ctx, csv_url),
+        "share": share,
+        "dashboards": [(k, v[0]) for k, v in DASHBOARDS.items()],
+    }
+    if name == "smarketing":
+        out["pacing"] = ds.goal_pacing(ctx)
+        out["sla"] = selectors.sla_compliance(filters)
+    return out
+
+
+@login_required
+def index(request):
+    """The three dashboards."""
+    return render(
+        request,
+        "reporting/index.html",
+        {"dashboards": [(k, v[0], v[1]) for k, v in DASHBOARDS.items()]},
+    )
+
+
+@login_required
+def dashboard(request, name: str):
+    """A dashboard for the logged-in user, with filters and share links."""
+    if name not in DASHBOARDS:
+        raise Http404(name)
+    try:
+        filters = parse_filters(request.GET)
+    except FilterError as exc:
+        return _bad(str(exc))
+    qs = filters.querystring()
+
+    def csv_url(chart_name):
+        return reverse("reporting:chart_csv", args=[name, chart_name]) + "?" + qs
+
+    context = _dashboard_context(name, filters, csv_url=csv_url)
+    context["choices"] = selectors.filter_choices()
+    context["links"] = ShareLink.objects.filter(dashboard=name, revoked_at__isnull=True)[:20]
+    return render(request, "reporting/dashboard.html", context)
+
+
+def _csv_response(name: str, chart_name: str, filters: Filters) -> HttpResponse:
+    c = chart(name, chart_name)
+    if c is None:
+        raise Http404(chart_name)
+    df = c.data(ds.Context(filters))
+    if df is None:
+        raise Http404(f"{chart_name} is not available")
+    resp = HttpResponse(df.to_csv(index=False), content_type="text/csv; charset=utf-8")
+    fname = f"{name}-{chart_name}-{filters.period.label}.csv"
+    resp["Content-Disposition"] = f'attachment; filename="{fname}"'
+    return resp
+
+
+@login_required
+def chart_csv(request, name: str, chart_name: str):
+    """A chart's data as CSV (server-side, same filters as the page)."""
+    if name not in DASHBOARDS:
+        raise Http404(name)
+    try:
+        filters = parse_filters(request.GET)
+    except FilterError as exc:
+        return _bad(str(exc))
+    return _csv_response(name, chart_name, filters)
+
+
+@login_required
+@require_POST
+def share_create(request, name: str):
+    """Create a read-only share link with the current filters."""
+    try:
+        filters = parse_filters(request.POST)
+        link, token = actions.do_create_share_link(
+            dashboard=name,
+            params=filters.params(),
+            days=request.POST.get("days") or 30,
+            label=request.POST.get("label", ""),
+            by=request.user,
+        )
+    except FilterError as exc:
+        return _bad(str(exc))
+    except ValidationError as exc:
+        return _bad("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    url = request.build_absolute_uri(reverse("reporting:shared", args=[token]))
+    messages.success(request, f"Share link (read-only, until {link.expires_at:%Y-%m-%d}): {url}")
+    return redirect(reverse("reporting:dashboard", args=[name]) + "?" + filters.querystring())
+
+
+@login_required
+@require_POST
+def share_revoke(request, link_id: int):
+    """Revoke a share link."""
+    link = get_object_or_404(ShareLink, pk=link_id)
+    actions.do_revoke_share_link(link=link)
+    messages.success(request, f"Share link #{link.pk} revoked.")
+    return redirect("reporting:dashboard", link.dashboard)
+
+
+def shared(request, token: str):
+    """A dashboard seen through a share link: no login, read-only, filters frozen."""
+    link = resolve_share(token)
+    if link is None:
+        raise Http404("This share link is invalid, expired or revoked.")
+    ShareLink.objects.filter(pk=link.pk).update(views=link.views + 1)
+    filters = parse_filters(link.params)
+
+    def csv_url(chart_name):
+        return reverse("reporting:shared_csv", args=[token, chart_name])
+
+    context = _dashboard_context(link.dashboard, filters, csv_url=csv_url, share=link)
+    return render(request, "reporting/dashboard.html", context)
+
+
+def shared_csv(request, token: str, chart_name: str):
+    """A chart's CSV through a share link."""
+    link = resolve_share(token)
+    if link is None:
+        raise Http404("This share link is invalid, expired or revoked.")
+    return _csv_response(link.dashboard, chart_name, parse_filters(link.params))
+
+
+@login_required
+def closed_loop(request):
+    """Closed-loop table: any grouping, period or cohort view, with CSV."""
+    try:
+        filters = parse_filters(request.GET)
+    except FilterError as exc:
+        return _bad(str(exc))
+    by = request.GET.get("by", "channel")
+    view = request.GET.get("view", "period")
+    if by not in DIMENSIONS:
+        return _bad(f"by: unknown grouping {by!r}; use {', '.join(DIMENSIONS)}")
+    if view not in ("period", "cohort"):
+        return _bad("view: must be period or cohort")
+    result = selectors.closed_loop(filters, by=by, view=view)
+    if request.GET.get("format") == "csv":
+        resp = HttpResponse(result.to_frame().to_csv(index=False), content_type="text/csv")
+        resp["Content-Disposition"] = (
+            f'attachment; filename="closed-loop-{by}-{view}-{filters.period.label}.csv"'
+        )
+        return resp
+    return render(
+        request,
+        "reporting/closed_loop.html",
+        {
+            "result": result,
+            "filters": filters,
+            "by": by,
+            "view": view,
+            "dimensions": DIMENSIONS,
+            "choices": selectors.filter_choices(),
+        },
+    )
