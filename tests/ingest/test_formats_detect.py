@@ -270,3 +270,10 @@ def test_deal_stage_date_columns_via_mapping():
     )
     with pytest.raises(MappingFileError):
         parse_mapping({"format": "salesforce-opportunities", "columns": {"X": "deal_stage_at:y"}})
+
+
+def test_hubspot_contact_with_associated_company():
+    data = b"Record ID,Email,Associated Company,Associated Company ID\n1,a@x.io,Acme,555\n"
+    with parse_file(io.BytesIO(data)) as parsed:
+        contact, account = next(iter(parsed)).records
+    assert (contact.company_name, account.name, account.external_id) == ("Acme", "Acme", "555")

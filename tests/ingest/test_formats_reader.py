@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smarketing.ingest.formats import EncodingError, ImportFileError, open_csv, read_rows
 from smarketing.ingest.formats.reader import EXTRA_FIELDS, sniff_delimiter, sniff_encoding
@@ -159,3 +162,22 @@ def test_memory_stays_flat_over_a_million_rows(tmp_path):
     assert last_company == "Company 999, Inc."
     # Loading 1M rows as dicts would take well over 1 GB; streaming stays near the interpreter's size.
     assert peak_kib < 120 * 1024
+
+
+_CELL = st.text(alphabet=st.sampled_from(list('ab é,;\t"\n\r|€x')), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_what_csv_writes_the_reader_reads_back(rows, delimiter, encoding):
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=delimiter)
+    writer.writerow(["Email", "Company", "Note"])
+    writer.writerows(rows)
+    read = rows_of(text.getvalue().encode(encoding))
+    expected = [r for r in rows if any(cell.strip() for cell in r)]
+    assert [[row["Email"], row["Company"], row["Note"]] for _, row in read] == expected

@@ -27,7 +27,17 @@ def validation_error(request, exc: ValidationError):
 
 
 #: Apps whose ``api.py`` defines a ``router``; each is mounted at the API root.
-API_APPS = ["crm", "funnel", "sla", "scoring", "planning", "content", "reporting", "ingest"]
+API_APPS = [
+    "crm",
+    "funnel",
+    "sla",
+    "scoring",
+    "planning",
+    "content",
+    "reporting",
+    "ingest",
+    "ingest.csvimport",
+]
 
 
 def _mount() -> None:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "smarketing.content",
     "smarketing.reporting",
     "smarketing.ingest",
+    "smarketing.ingest.csvimport",
     "smarketing.demo",
     "smarketing.web",
 ]

@@ -17,6 +17,18 @@ urlpatterns = [
 ]
 
 #: Apps with their own pages mount ``smarketing.<app>.urls`` under ``/<app>/`` (namespace = app).
-for _app in ["funnel", "sla", "scoring", "planning", "content", "reporting", "ingest"]:
-    if importlib.util.find_spec(f"smarketing.{_app}.urls") is not None:
-        urlpatterns.append(path(f"{_app}/", include(f"smarketing.{_app}.urls", namespace=_app)))
+_APP_URLS = {
+    "funnel": "funnel",
+    "sla": "sla",
+    "scoring": "scoring",
+    "planning": "planning",
+    "content": "content",
+    "reporting": "reporting",
+    "ingest": "ingest",
+    "ingest.csvimport": "csvimport",
+}
+for _module, _namespace in _APP_URLS.items():
+    if importlib.util.find_spec(f"smarketing.{_module}.urls") is not None:
+        urlpatterns.append(
+            path(f"{_namespace}/", include(f"smarketing.{_module}.urls", namespace=_namespace))
+        )

@@ -26,7 +26,7 @@ from smarketing.crm.models import Account, Campaign, Contact, Touchpoint, Visito
 from smarketing.crm.normalize import InvalidValue, normalize_domain, normalize_email
 from smarketing.funnel.actions import do_log_initial_stage
 from smarketing.ingest.channels import ChannelRules, classify
-from smarketing.ingest.events import CleanEvent, EventError
+from smarketing.ingest.events import ANON_RE, CleanEvent, EventError
 from smarketing.ingest.models import InboundForm
 from smarketing.ingest.selectors import active_channel_rules
 
@@ -207,7 +207,7 @@ def _users(keys: set[str]) -> dict[str, int]:
     for pk, username, email in (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(username__in=keys) | Q(email__in=keys) | Q(username__in=lowered))
+        .filter(Q(username__in=keys | lowered) | Q(email__in=keys | lowered))
         .values_list("pk", "username", "email")
     ):
         found[username.lower()] = pk
@@ -312,6 +312,8 @@ def do_identify(
         raise ValidationError({"email": str(exc)}) from None
     if not email:
         raise ValidationError({"email": "identifying a visitor needs an email"})
+    if anonymous_id and not ANON_RE.match(anonymous_id):
+        raise ValidationError({"anonymous_id": "must be 1-64 letters, digits, '-', '_', '.', ':'"})
     at = at or timezone.now()
     profile = profile or {}
     contact = Contact.objects.filter(email=email).first()
@@ -329,7 +331,9 @@ def do_identify(
             origin = {
                 "original_source": first["source"][:100],
                 "original_channel": first["channel"][:50],
-                "original_campaign_id": first["campaign_id"],
+                "original_campaign": Campaign.objects.filter(pk=first["campaign_id"]).first()
+                if first["campaign_id"]
+                else None,
             }
         contact = _create_contact(email, profile, created_at=at, **origin)
     else:

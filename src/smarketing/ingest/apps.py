@@ -7,3 +7,9 @@ class IngestConfig(AppConfig):
     name = "smarketing.ingest"
     label = "ingest"
     verbose_name = "CSV import, tracking, event ingest, webhooks"
+
+    def ready(self) -> None:
+        # Outbound webhooks listen to the funnel's and the CRM's events.
+        from smarketing.ingest import receivers
+
+        receivers.connect()

@@ -57,6 +57,7 @@ CHANNELS: tuple[str, ...] = (
 )  # fmt: skip
 
 FIELDS = ("source", "medium", "campaign", "referrer_host")
+_MEMO_SIZE = 65_536
 OPERATORS = ("in", "matches", "contains")
 
 
@@ -153,6 +154,7 @@ class ChannelRules:
     fallback: str = OTHER
     source_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _index: dict[str, dict[str, str]] = field(init=False, compare=False, repr=False)
+    _memo: dict[tuple[str, ...], str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         index = {
@@ -160,6 +162,7 @@ class ChannelRules:
             for system, table in self.source_values.items()
         }
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_memo", {})
 
     def source_value_channel(self, system: str, value: str) -> str | None:
         """Return the channel a system's fixed source value maps to, ``None`` if unlisted."""
@@ -257,10 +260,18 @@ class ChannelRules:
     ) -> str:
         """Return the channel of the first matching rule, else :attr:`fallback`."""
         values = _prepare(source, medium, campaign, referrer)
-        for rule in self.rules:
-            if rule.matches(values):
-                return rule.channel
-        return self.fallback
+        key = tuple(values.values())
+        memo = self._memo
+        channel = memo.get(key)
+        if channel is not None:
+            return channel
+        channel = next((r.channel for r in self.rules if r.matches(values)), self.fallback)
+        # Event ingest classifies every touch; the same few combinations repeat, so remember
+        # them (bounded: cleared when full).
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = channel
+        return channel
 
 
 def _host(referrer: str | None) -> str:

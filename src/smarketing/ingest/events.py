@@ -26,7 +26,7 @@ from smarketing.crm.normalize import InvalidValue, normalize_email
 MAX_BATCH = 1000
 #: How far in the future an event time may lie (clock skew of the sender).
 MAX_FUTURE = dt.timedelta(minutes=10)
-_ANON_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ANON_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 _Text = pydantic.constr(max_length=2000)
@@ -168,7 +168,7 @@ def parse_browser_event(raw: Any, index: int, *, site_id: int, now: dt.datetime)
         event = BrowserEventIn.model_validate(raw)
     except pydantic.ValidationError as exc:
         raise EventError(_pydantic_errors(exc)) from None
-    if not _ANON_RE.match(event.anonymous_id):
+    if not ANON_RE.match(event.anonymous_id):
         raise EventError({"anonymous_id": "must be 1-64 letters, digits, '-', '_', '.' or ':'"})
     if event.type == "page_view" and not event.url:
         raise EventError({"url": "a page view needs the page url"})
@@ -229,7 +229,7 @@ def parse_server_event(raw: Any, index: int, *, now: dt.datetime) -> CleanEvent:
         event = ServerEventIn.model_validate(raw)
     except pydantic.ValidationError as exc:
         raise EventError(_pydantic_errors(exc)) from None
-    if event.anonymous_id and not _ANON_RE.match(event.anonymous_id):
+    if event.anonymous_id and not ANON_RE.match(event.anonymous_id):
         raise EventError({"anonymous_id": "must be 1-64 letters, digits, '-', '_', '.' or ':'"})
     email = _email(event.email) if event.email else None
     if not (email or event.contact_id or event.anonymous_id or event.account_domain):

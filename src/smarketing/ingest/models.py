@@ -57,6 +57,12 @@ class TrackingSite(models.Model):
         blank=True,
         help_text='Origins allowed to send events, e.g. ["https://www.example.com"]; "*" = any.',
     )
+    key_rate_limit = models.PositiveIntegerField(
+        default=6000, help_text="Requests per minute for this key (all visitors); 0 = no limit."
+    )
+    ip_rate_limit = models.PositiveIntegerField(
+        default=300, help_text="Requests per minute from one IP address; 0 = no limit."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

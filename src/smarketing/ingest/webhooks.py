@@ -216,8 +216,13 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> WebhookDeliv
         delivery.next_attempt_at = now + backoff(delivery.attempts)
     delivery.save(
         update_fields=[
-            "attempts", "response_code", "response_excerpt", "error", "status",
-            "delivered_at", "next_attempt_at",
+            "attempts",
+            "response_code",
+            "response_excerpt",
+            "error",
+            "status",
+            "delivered_at",
+            "next_attempt_at",
         ]  # fmt: skip
     )
     if delivery.status == WebhookDelivery.Status.FAILED:

@@ -25,7 +25,8 @@ from smarketing.analytics.planning import (
     parse_period,
     reverse_funnel,
 )
-from smarketing.core.ibis_db import backend, table
+from smarketing.core.ibis_db import table
+from smarketing.planning.ibis_safe import backend
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
 from smarketing.planning.models import Goal
@@ -201,6 +202,11 @@ class GoalPacing:
     goal: Goal
     plan: Plan
     metrics: dict[str, Pacing]
+
+    @property
+    def method(self) -> str:
+        """How expected-to-date and the forecast were computed (shown under the charts)."""
+        return next((p.method for p in self.metrics.values()), "")
 
     def team(self, team: str) -> list[tuple[str, str, Pacing]]:
         return [(k, label, self.metrics[k]) for k, label in TEAM_METRICS[team] if k in self.metrics]

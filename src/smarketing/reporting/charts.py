@@ -31,15 +31,15 @@ class Chart:
 
 
 def _layout(fig: go.Figure, **kw) -> go.Figure:
-    fig.update_layout(
-        margin={"l": 48, "r": 16, "t": 16, "b": 40},
-        height=320,
-        legend={"orientation": "h", "y": -0.2},
-        colorway=COLORS,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        **kw,
-    )
+    base = {
+        "margin": {"l": 48, "r": 16, "t": 16, "b": 40},
+        "height": 320,
+        "legend": {"orientation": "h", "y": -0.2},
+        "colorway": COLORS,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+    }
+    fig.update_layout(**{**base, **kw})
     fig.update_xaxes(gridcolor="#eee")
     fig.update_yaxes(gridcolor="#eee")
     return fig
@@ -91,6 +91,7 @@ def roi_figure(df: pd.DataFrame) -> go.Figure:
     return _layout(
         fig,
         barmode="group",
+        margin={"l": 48, "r": 56, "t": 16, "b": 40},
         yaxis2={"overlaying": "y", "side": "right", "title": "ROI", "tickformat": ".0%"},
         height=380,
     )

@@ -15,7 +15,8 @@ import ibis
 import pandas as pd
 
 from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
-from smarketing.core.ibis_db import backend, table
+from smarketing.core.ibis_db import table
+from smarketing.planning.ibis_safe import backend
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
 from smarketing.funnel.models import StageChange
@@ -80,9 +81,8 @@ def _contacts(ctx: Context):
         c = c.filter(c.original_channel == f.channel)
     if f.segment:
         a = ctx.tables.accounts
-        c = c.join(a.select(aid=a.id, seg=a.segment), c.account_id == ibis._.aid).filter(
-            ibis._.seg == f.segment
-        )
+        keep = a.filter(a.segment == f.segment).select(aid=a.id)
+        c = c.semi_join(keep, c.account_id == keep.aid)
     return c
 
 
@@ -125,7 +125,8 @@ def leads_over_time(ctx: Context) -> pd.DataFrame:
     """Daily new leads, MQLs and SQLs (qualified leads) reached in the period."""
     c = _contacts(ctx)
     reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
-    reach = reach.join(c.select(cid=c.id), reach.contact_id == ibis._.cid)
+    keep = c.select(cid=c.id)
+    reach = reach.semi_join(keep, reach.contact_id == keep.cid)
     parts = []
     for step in ("leads", "mqls", "sqls"):
         col = reach[f"t_{step}"]

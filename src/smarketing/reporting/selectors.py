@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 
 from smarketing.analytics.closedloop import ClosedLoopResult, ClosedLoopSpec, FunnelTables
 from smarketing.analytics.closedloop import closed_loop as _closed_loop
-from smarketing.core.ibis_db import backend, table
+from smarketing.core.ibis_db import table
+from smarketing.planning.ibis_safe import backend
 from smarketing.crm.models import (
     Account,
     Campaign,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 NAVIGATION: list[tuple[str, str]] = [
-    ("Dashboards", "web:dashboards"),
+    ("Dashboards", "reporting:dashboards"),
     ("Leads", "web:leads"),
+    ("Inbox", "funnel:inbox"),
     ("Accounts", "web:accounts"),
     ("Deals", "web:deals"),
     ("Campaigns", "web:campaigns"),
     ("Attribution", "web:attribution"),
-    ("Planning", "web:planning"),
-    ("SLA", "web:sla"),
+    ("Planning", "planning:index"),
+    ("SLA", "sla:contract"),
     ("Content", "web:content"),
 ]
 

@@ -199,13 +199,15 @@ def _membership(t: FunnelTables, c: ibis.Table, spec: ClosedLoopSpec) -> ibis.Ta
         tp = t.touchpoints.filter(t.touchpoints.content_id.notnull())
         pairs = tp.select("contact_id", "content_id").distinct()
         j = pairs.join(c, pairs.contact_id == c.id)
-        return j.select(contact_id=j.contact_id, key=_key(j.content_id), created_at=j.created_at)
+        return j.select(
+            contact_id=j.contact_id, key=_key(j.content_id.cast("int64")), created_at=j.created_at
+        )
     key = {
         "all": ibis.literal("all"),
         "source": c.original_source.nullif(""),
         "channel": c.original_channel.nullif(""),
-        "campaign": c.original_campaign_id,
-        "persona": c.persona_id,
+        "campaign": c.original_campaign_id.cast("int64"),
+        "persona": c.persona_id.cast("int64"),
         "segment": c.segment.nullif(""),
         "cohort_month": c.created_at.strftime("%Y-%m"),
     }[spec.by]

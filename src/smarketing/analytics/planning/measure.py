@@ -124,7 +124,10 @@ def _reach_times(history: pd.DataFrame) -> pd.DataFrame:
         index=first.index,
         columns=list(STAGES),
     )
-    return out.apply(lambda c: c.dt.tz_localize("UTC"))
+    # column by column: ``DataFrame.apply`` on an empty frame would skip the localisation
+    for col in out.columns:
+        out[col] = pd.to_datetime(out[col]).dt.tz_localize("UTC")
+    return out
 
 
 def _measure(

@@ -103,6 +103,7 @@ class Cells:
         return name in self.bound.headers
 
     def raw(self, name: str) -> str | None:
+        """The untouched cell of field ``name`` (``None`` when the file has no such column)."""
         header = self.bound.headers.get(name)
         return None if header is None else self.row.get(header)
 
@@ -130,12 +131,15 @@ class Cells:
             return None
 
     def email(self, name: str = "email") -> str | None:
+        """The normalised email; a bad one is recorded as an error and gives ``None``."""
         return self._parse(name, normalize_email)
 
     def domain(self, name: str) -> str | None:
+        """The normalised domain of a website or domain cell."""
         return self._parse(name, normalize_domain)
 
     def datetime(self, name: str) -> datetime | None:
+        """An aware UTC datetime (see :func:`~.normalize.parse_datetime`)."""
         value = self.raw(name)
         if not value or value.isspace():
             return None
@@ -146,20 +150,25 @@ class Cells:
             return None
 
     def date(self, name: str) -> date | None:
+        """A calendar date (close dates)."""
         dayfirst = self.options.dayfirst
         return self._parse(name, lambda v: parse_date(v, dayfirst=dayfirst))
 
     def amount(self, name: str) -> Decimal | None:
+        """A non-negative :class:`~decimal.Decimal`."""
         comma = self.options.decimal_comma
         return self._parse(name, lambda v: parse_decimal(v, decimal_comma=comma))
 
     def boolean(self, name: str) -> bool | None:
+        """A checkbox value."""
         return self._parse(name, parse_bool)
 
     def integer(self, name: str) -> int | None:
+        """A non-negative whole number."""
         return self._parse(name, parse_int)
 
     def signed_integer(self, name: str) -> int | None:
+        """A whole number that may be negative (scores)."""
         return self._parse(name, lambda v: parse_int(v, allow_negative=True))
 
     def stage(self, name: str, stage_map: StageMap) -> tuple[str | None, str | None]:
@@ -329,6 +338,8 @@ class BoundFormat:
         key = (system, value)
         cache = self._channel_cache
         if key not in cache:
+            if len(cache) >= 4096:
+                cache.clear()
             cache[key] = channel_for_source_value(system, value, rules=self.options.channel_rules)
         return cache[key]
 

@@ -1,0 +1,155 @@
+"""Turn other apps' signals into outbound webhook events (connected in ``IngestConfig.ready``).
+
+- funnel ``stage_changed`` → ``lifecycle.changed``
+- funnel ``lead_assigned`` → ``lead.assigned``
+- funnel ``lead_reviewed`` → ``lead.accepted`` / ``lead.rejected``
+- a saved ``DealStageChange`` to closed won / lost → ``deal.won`` / ``deal.lost``
+- ``sla.breached`` is emitted by the SLA app itself: ``emit("sla.breached", payload)``.
+
+A webhook must never break the business action that triggered it, so each receiver logs and
+swallows its own errors (inside a savepoint, leaving the caller's transaction usable).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from smarketing.ingest.webhooks import emit
+
+log = logging.getLogger(__name__)
+
+
+def _safe(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                func(*args, **kwargs)
+        except Exception:  # noqa: BLE001 — see the module docstring
+            log.exception("webhook receiver %s failed", func.__name__)
+
+    return wrapper
+
+
+def _user(user) -> dict | None:
+    if user is None:
+        return None
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "email": user.email,
+    }
+
+
+def contact_data(contact) -> dict:
+    """The contact part of a webhook payload."""
+    return {
+        "id": contact.pk,
+        "email": contact.email,
+        "name": contact.name,
+        "lifecycle_stage": contact.lifecycle_stage,
+        "account_id": contact.account_id,
+        "owner_id": contact.owner_id,
+    }
+
+
+def deal_data(deal) -> dict:
+    """The deal part of a webhook payload."""
+    return {
+        "id": deal.pk,
+        "name": deal.name,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "account_id": deal.account_id,
+        "account": str(deal.account) if deal.account_id else None,
+        "owner_id": deal.owner_id,
+        "closed_at": deal.closed_at.isoformat() if deal.closed_at else None,
+        "loss_reason": deal.loss_reason,
+    }
+
+
+@_safe
+def on_stage_changed(sender, contact, change, **kwargs):
+    emit(
+        "lifecycle.changed",
+        {
+            "contact": contact_data(contact),
+            "from_stage": change.from_stage,
+            "to_stage": change.to_stage,
+            "changed_at": change.changed_at,
+            "rule": change.rule,
+            "reason": change.reason,
+            "changed_by": _user(change.changed_by),
+        },
+        event_id=f"stage-{change.pk}",
+    )
+
+
+@_safe
+def on_lead_assigned(sender, contact, assignment, **kwargs):
+    emit(
+        "lead.assigned",
+        {
+            "contact": contact_data(contact),
+            "owner": _user(assignment.owner),
+            "rule": assignment.rule,
+            "priority": assignment.priority,
+            "detail": assignment.detail,
+            "assigned_at": assignment.assigned_at,
+        },
+        event_id=f"assignment-{assignment.pk}",
+    )
+
+
+@_safe
+def on_lead_reviewed(sender, contact, review, to_stage, **kwargs):
+    kind = "lead.accepted" if review.decision == "accept" else "lead.rejected"
+    emit(
+        kind,
+        {
+            "contact": contact_data(contact),
+            "decision": review.decision,
+            "reason_code": review.reason_code,
+            "quality_rating": review.quality_rating,
+            "note": review.note,
+            "by": _user(review.by),
+            "at": review.at,
+            "to_stage": to_stage,
+        },
+        event_id=f"review-{review.pk}",
+    )
+
+
+@_safe
+def on_deal_stage_change(sender, instance, created, raw=False, **kwargs):
+    if raw or not created or instance.to_stage not in ("closed_won", "closed_lost"):
+        return
+    deal = instance.deal
+    kind = "deal.won" if instance.to_stage == "closed_won" else "deal.lost"
+    data = deal_data(deal)
+    data.update(stage=instance.to_stage, closed_at=instance.changed_at)
+    emit(
+        kind,
+        {"deal": data, "by": _user(instance.changed_by), "from_stage": instance.from_stage},
+        event_id=f"deal-stage-{instance.pk}",
+    )
+
+
+def connect() -> None:
+    """Connect the receivers (idempotent: Django dedupes on ``dispatch_uid``)."""
+    from smarketing.crm.models import DealStageChange
+    from smarketing.funnel import signals as funnel_signals
+    from smarketing.funnel.actions import stage_changed
+
+    stage_changed.connect(on_stage_changed, dispatch_uid="ingest.webhooks.stage_changed")
+    funnel_signals.lead_assigned.connect(on_lead_assigned, dispatch_uid="ingest.webhooks.assigned")
+    funnel_signals.lead_reviewed.connect(on_lead_reviewed, dispatch_uid="ingest.webhooks.reviewed")
+    post_save.connect(
+        on_deal_stage_change, sender=DealStageChange, dispatch_uid="ingest.webhooks.deal_closed"
+    )

@@ -1,0 +1,62 @@
+"""Scheduled e-mail delivery of the reports (SMTP through Django's mail settings)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+
+from smarketing.reporting import reports
+from smarketing.reporting.models import ReportDelivery, ReportRecipient
+from smarketing.reporting.report_views import last_month, last_week
+
+
+def recipients(kind: str) -> list[str]:
+    """Active recipients of ``monthly`` or ``weekly`` (DB rows + ``SMARKETING_REPORT_RECIPIENTS``)."""
+    rows = ReportRecipient.objects.filter(active=True, kind__in=[kind, "both"])
+    emails = {r.email for r in rows}
+    extra = getattr(settings, "SMARKETING_REPORT_RECIPIENTS", None) or []
+    if isinstance(extra, str):
+        extra = [e for e in extra.replace(";", ",").split(",")]
+    emails |= {e.strip().lower() for e in extra if e and e.strip()}
+    return sorted(emails)
+
+
+def send_report(kind: str, period: str | None = None, *, force: bool = False) -> list[str]:
+    """Render and e-mail one report (HTML body + PDF attachment when WeasyPrint is there).
+
+    Idempotent: a (kind, period) already sent is not sent again unless ``force`` (a retried
+    task must not mail everyone twice). Returns the addresses mailed.
+    """
+    if kind not in ("monthly", "weekly"):
+        raise reports.ReportError(f"kind: monthly or weekly, got {kind!r}")
+    period = period or (last_month() if kind == "monthly" else last_week())
+    build = reports.monthly_context if kind == "monthly" else reports.weekly_context
+    context = build(period)
+    to = recipients(kind)
+    if not to:
+        return []
+    if not force and ReportDelivery.objects.filter(kind=kind, period=period).exists():
+        return []
+    html = reports.render_html(context)
+    msg = EmailMultiAlternatives(
+        subject=context["title"],
+        body=f"{context['title']}\n\nThe report is attached (HTML and, when available, PDF).",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )
+    msg.attach_alternative(html, "text/html")
+    msg.attach(f"smarketing-{kind}-{period}.html", html, "text/html")
+    try:
+        msg.attach(f"smarketing-{kind}-{period}.pdf", reports.render_pdf(html), "application/pdf")
+    except reports.ReportError:
+        pass  # PDF is optional; the HTML is self-contained
+    msg.send()
+    try:
+        with transaction.atomic():
+            ReportDelivery.objects.update_or_create(
+                kind=kind, period=period, defaults={"recipients": to}
+            )
+    except IntegrityError:
+        pass
+    return to

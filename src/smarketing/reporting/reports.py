@@ -1,0 +1,224 @@
+"""The monthly report, the weekly smarketing brief and the monthly management summary.
+
+Every figure comes from the closed-loop maths (the same numbers as the dashboards); the
+context builders return plain dicts, rendered by self-contained templates (inline CSS, no
+scripts) so the HTML can be mailed or converted to PDF as is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from datetime import timezone as dt_tz
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from smarketing.analytics.planning import PlanningError, parse_period
+from smarketing.crm.models import Campaign, Deal, SalesInsight
+from smarketing.reporting import datasets as ds
+from smarketing.reporting import selectors
+from smarketing.reporting.filters import Filters
+
+BREAKDOWNS = ("channel", "campaign", "persona", "segment", "content")
+
+
+class ReportError(ValueError):
+    """Bad report input (the message names the field)."""
+
+
+def _period(text: str, kind: str):
+    try:
+        p = parse_period(text)
+    except PlanningError as exc:
+        raise ReportError(f"{kind}: {exc}") from None
+    if kind == "month" and (len(p.label) != 7 or not p.label[5:].isdigit()):
+        raise ReportError(f"month: use YYYY-MM, got {text!r}")
+    if kind == "week" and "-W" not in p.label:
+        raise ReportError(f"week: use YYYY-Www (ISO week), got {text!r}")
+    return p
+
+
+def _goal_pacing(period_label: str):
+    from smarketing.planning.selectors import goal_for, goal_pacing
+
+    goal = goal_for(period_label)
+    if goal is None:
+        # a month or week sits inside a quarter goal: pace that one
+        p = parse_period(period_label)
+        quarter = f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"
+        goal = goal_for(quarter)
+    return goal_pacing(goal) if goal else None
+
+
+def _sla(filters: Filters):
+    return selectors.sla_compliance(filters)
+
+
+def _sla_breaches(filters: Filters):
+    try:
+        from smarketing.sla import selectors as sla_selectors  # noqa: PLC0415
+
+        fn = sla_selectors.breaches_between
+    except (ImportError, AttributeError):
+        return None
+    try:
+        return list(fn(start=filters.start, end=filters.end))
+    except Exception:  # a peer app's failure must not break the brief
+        selectors.log.exception("SLA breaches failed")
+        return None
+
+
+def content_use(ctx: ds.Context, limit: int = 15) -> list[dict]:
+    """Content views and shares per asset in the period (one grouped query)."""
+    from smarketing.core.ibis_db import table
+    from smarketing.crm.models import ContentAsset, Touchpoint
+
+    t = table(Touchpoint, ctx.con)
+    t = t.filter(t.content_id.notnull() & ctx.in_period(t.occurred_at))
+    g = t.group_by("content_id").aggregate(
+        touches=t.count(),
+        shares=(t.kind == "content_share").sum(),
+        people=t.contact_id.nunique(),
+    )
+    df = g.order_by(g.touches.desc()).limit(limit).to_pandas()
+    titles = dict(
+        ContentAsset.objects.filter(id__in=df["content_id"].tolist()).values_list("id", "title")
+    )
+    return [
+        {
+            "title": titles.get(int(r.content_id), r.content_id),
+            "touches": int(r.touches),
+            "shares": int(r.shares),
+            "people": int(r.people),
+        }
+        for r in df.itertuples()
+    ]
+
+
+def monthly_context(month: str) -> dict:
+    """Everything about one month: funnel, goals, SLA, closed loop, attribution, content use."""
+    period = _period(month, "month")
+    filters = Filters(period=period)
+    ctx = ds.Context(filters)
+    total = ctx.closed_loop("all").rows
+    breakdowns = {by: ctx.closed_loop(by).rows[:12] for by in BREAKDOWNS}
+    cohort = selectors.closed_loop(filters, by="all", view="cohort", tables=ctx.tables).rows
+    attribution = ds.attribution_summary(ctx)
+    return {
+        "kind": "monthly",
+        "title": f"Monthly smarketing report · {period.label}",
+        "period": period,
+        "generated_at": timezone.now(),
+        "total": total[0] if total else None,
+        "cohort": cohort[0] if cohort else None,
+        "funnel": ds.shared_funnel(ctx).to_dict("records"),
+        "breakdowns": breakdowns,
+        "pacing": _goal_pacing(period.label),
+        "sla": _sla(filters),
+        "attribution": None if attribution is None else attribution.to_dict("records"),
+        "content": content_use(ctx),
+        "rejections": ds.rejection_reasons(ctx).to_dict("records"),
+        "pipeline": ds.pipeline_by_stage(ctx).to_dict("records"),
+    }
+
+
+def persona_insights(end, *, days: int = 28, limit: int = 5) -> list[dict]:
+    """What sales heard (questions, pain points, objections) per persona, most frequent first."""
+    since = end - timedelta(days=days)
+    rows = (
+        SalesInsight.objects.filter(at__gte=since, at__lt=end)
+        .values("persona__name", "kind", "text")
+        .annotate(n=Count("id"))
+        .order_by("persona__name", "kind", "-n", "text")
+    )
+    out: dict[tuple, list] = {}
+    for r in rows:
+        key = (r["persona__name"] or "(no persona)", r["kind"])
+        if len(out.setdefault(key, [])) < limit:
+            out[key].append((r["text"], r["n"]))
+    labels = dict(SalesInsight.Kind.choices)
+    return [
+        {"persona": p, "kind": labels.get(k, k), "items": items}
+        for (p, k), items in sorted(out.items())
+    ]
+
+
+def weekly_context(week: str) -> dict:
+    """The weekly smarketing meeting brief of an ISO week (``2026-W05``)."""
+    period = _period(week, "week")
+    filters = Filters(period=period)
+    ctx = ds.Context(filters)
+    start, end = filters.start, filters.end
+    aware = (start.replace(tzinfo=dt_tz.utc), end.replace(tzinfo=dt_tz.utc))
+    won = (
+        Deal.objects.filter(is_won=True, closed_at__gte=aware[0], closed_at__lt=aware[1])
+        .select_related("account", "owner")
+        .order_by("-amount")[:25]
+    )
+    launched = Campaign.objects.filter(start_date__gte=period.start, start_date__lt=period.end)
+    total = ctx.closed_loop("all").rows
+    return {
+        "kind": "weekly",
+        "title": f"Weekly smarketing brief · {period.label}",
+        "period": period,
+        "generated_at": timezone.now(),
+        "won": list(won),
+        "won_total": sum(float(d.amount) for d in won),
+        "launched": list(launched.order_by("start_date", "name")[:25]),
+        "total": total[0] if total else None,
+        "funnel": ds.shared_funnel(ctx).to_dict("records"),
+        "pacing": _goal_pacing(period.label),
+        "sla": _sla(filters),
+        "breaches": _sla_breaches(filters),
+        "insights": persona_insights(aware[1]),
+        "rejections": ds.rejection_reasons(ctx).to_dict("records"),
+    }
+
+
+def management_context(month: str) -> dict:
+    """The monthly management summary: headline figures vs the previous month, goal status."""
+    period = _period(month, "month")
+    prev_end = period.start
+    prev = parse_period(f"{(prev_end - timedelta(days=1)):%Y-%m}")
+    now_ctx = ds.Context(Filters(period=period))
+    prev_ctx = ds.Context(Filters(period=prev))
+    cur = now_ctx.closed_loop("all").rows
+    old = prev_ctx.closed_loop("all").rows
+    channels = sorted(now_ctx.closed_loop("channel").rows, key=lambda r: -r.revenue)[:5]
+    return {
+        "kind": "management",
+        "title": f"Management summary · {period.label}",
+        "period": period,
+        "previous": prev,
+        "generated_at": timezone.now(),
+        "total": cur[0] if cur else None,
+        "prev_total": old[0] if old else None,
+        "channels": channels,
+        "pacing": _goal_pacing(period.label),
+        "sla": _sla(Filters(period=period)),
+    }
+
+
+TEMPLATES = {
+    "monthly": "reporting/report_monthly.html",
+    "weekly": "reporting/report_weekly.html",
+    "management": "reporting/report_management.html",
+}
+
+
+def render_html(context: dict) -> str:
+    """The self-contained HTML of a report context."""
+    return render_to_string(TEMPLATES[context["kind"]], context)
+
+
+def render_pdf(html: str) -> bytes:
+    """PDF of a report's HTML with WeasyPrint (optional dependency; clear error when absent)."""
+    try:
+        import weasyprint  # noqa: PLC0415
+    except (ImportError, OSError) as exc:
+        raise ReportError(
+            "PDF needs WeasyPrint: pip install weasyprint (and the Debian packages "
+            f"libpango-1.0-0 libpangoft2-1.0-0); {exc}"
+        ) from None
+    return weasyprint.HTML(string=html).write_pdf()

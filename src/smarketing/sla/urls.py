@@ -1,0 +1,14 @@
+from django.urls import path
+
+from smarketing.sla import views
+
+app_name = "sla"
+
+# The web shell owns /sla/ itself (a landing page), so the SLA pages live below it.
+urlpatterns = [
+    path("contract/", views.contract, name="contract"),
+    path("contract/edit/", views.edit, name="edit"),
+    path("contract/<int:version_id>/activate", views.activate, name="activate"),
+    path("compliance/", views.compliance_page, name="compliance"),
+    path("plotly.js", views.plotly_js, name="plotly"),
+]
