@@ -96,7 +96,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # The test database must be a file: the Ibis adapter and the browser tests' live server
     # open their own connections to it.
-    _db["TEST"] = {"NAME": str(data_dir() / "test_smarketing.sqlite3")}
+    # One file per test process, so concurrent test runs never share a test database.
+    _db["TEST"] = {"NAME": str(data_dir() / f"test_smarketing_{os.getpid()}.sqlite3")}
 elif _db["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ConfigError(f"unsupported database engine {_db['ENGINE']}")
 DATABASES = {"default": _db}
