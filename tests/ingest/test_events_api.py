@@ -132,7 +132,10 @@ def test_batch_limits_and_bad_bodies(client, ingest_token):
     assert "at most 1000" in too_many.json()["error"]
     assert post(client, ingest_token, {"events": []}).status_code == 422
     bad = client.post(
-        URL, data="{nope", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {ingest_token}"
+        URL,
+        data="{nope",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {ingest_token}",
     )
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
     all_bad = post(client, ingest_token, [event(1, kind="x")])

@@ -116,7 +116,9 @@ def test_identify_api_call(client, make_user):
 
 def _signed(client, form, body, secret=None):
     raw = json.dumps(body).encode()
-    signature = "sha256=" + hmac.new((secret or form.secret).encode(), raw, hashlib.sha256).hexdigest()
+    signature = (
+        "sha256=" + hmac.new((secret or form.secret).encode(), raw, hashlib.sha256).hexdigest()
+    )
     return client.post(
         f"/ingest/forms/{form.pk}", data=raw, content_type="application/json",
         HTTP_X_SMARKETING_SIGNATURE=signature,
@@ -169,4 +171,7 @@ def test_inbound_form_webhook_mapping_signature_and_idempotency(client):
     )  # fmt: skip
     assert by_secret.status_code == 422
     assert "email" in by_secret.json()["detail"]
-    assert client.post("/ingest/forms/999999", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        client.post("/ingest/forms/999999", data=b"{}", content_type="application/json").status_code
+        == 404
+    )

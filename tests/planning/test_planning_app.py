@@ -26,8 +26,16 @@ def _plan(*args) -> dict:
 
 
 def test_classic_example_exactly():
-    plan = _plan("--revenue", "10000", "--deal-size", "1000", "--lead-to-customer", "0.02",
-                 "--period", "2026-Q1")
+    plan = _plan(
+        "--revenue",
+        "10000",
+        "--deal-size",
+        "1000",
+        "--lead-to-customer",
+        "0.02",
+        "--period",
+        "2026-Q1",
+    )
     assert plan["customers"] == 10
     assert plan["leads"] == 500
     assert plan["revenue"] == 10000.0
@@ -50,8 +58,13 @@ def _tiny_db(now):
             )
         if i == 0:
             Deal.objects.create(
-                name="d", primary_contact=c, amount=Decimal("2500"), is_closed=True,
-                is_won=True, stage="closed_won", closed_at=base + dt.timedelta(days=40),
+                name="d",
+                primary_contact=c,
+                amount=Decimal("2500"),
+                is_closed=True,
+                is_won=True,
+                stage="closed_won",
+                closed_at=base + dt.timedelta(days=40),
             )
 
 
@@ -62,8 +75,12 @@ def test_measured_rates_plan():
     assert plan["customers"] == 2
     rates = {k: v["value"] for k, v in plan["rates"].items()}
     assert rates == pytest.approx(
-        {"lead_to_mql": 0.5, "mql_to_sql": 0.8, "sql_to_opportunity": 0.5,
-         "opportunity_to_customer": 0.5}
+        {
+            "lead_to_mql": 0.5,
+            "mql_to_sql": 0.8,
+            "sql_to_opportunity": 0.5,
+            "opportunity_to_customer": 0.5,
+        }
     )
     assert all(v["source"] == "measured" for v in plan["rates"].values())
     # 2 customers / 0.5 = 4 opps / 0.5 = 8 SQLs / 0.8 = 10 MQLs / 0.5 = 20 leads

@@ -23,7 +23,7 @@ from smarketing.reporting.filters import parse_filters
 from smarketing.reporting.selectors import closed_loop
 
 pytestmark = pytest.mark.django_db
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MONTH = "2026-01"
 
 
@@ -32,28 +32,43 @@ def tiny():
     """Hand-built January 2026: 3 leads (2 paid via one campaign), 1 won deal of 1,000."""
     camp = Campaign.objects.create(name="Ads", channel="paid", source="google")
     CampaignCost.objects.create(
-        campaign=camp, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
+        campaign=camp,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31),
         amount=Decimal("310"),
     )
     day = lambda d: dt.datetime(2026, 1, d, 12, tzinfo=UTC)  # noqa: E731
     people = []
     for i, (channel, path) in enumerate(
-        [("paid", ["lead", "mql", "sql", "opportunity", "customer"]), ("paid", ["lead", "mql"]),
-         ("organic", ["lead"])]
+        [
+            ("paid", ["lead", "mql", "sql", "opportunity", "customer"]),
+            ("paid", ["lead", "mql"]),
+            ("organic", ["lead"]),
+        ]
     ):
         c = Contact.objects.create(
-            email=f"t{i}@x.test", original_channel=channel, created_at=day(2),
-            original_campaign=camp if channel == "paid" else None, lifecycle_stage=path[-1],
+            email=f"t{i}@x.test",
+            original_channel=channel,
+            created_at=day(2),
+            original_campaign=camp if channel == "paid" else None,
+            lifecycle_stage=path[-1],
         )
         for k, stage in enumerate(path):
             StageChange.objects.create(contact=c, to_stage=stage, changed_at=day(2 + 3 * k))
         people.append(c)
     Deal.objects.create(
-        name="Won", primary_contact=people[0], amount=Decimal("1000"), is_closed=True,
-        is_won=True, stage="closed_won", created_at=day(10), closed_at=day(14),
+        name="Won",
+        primary_contact=people[0],
+        amount=Decimal("1000"),
+        is_closed=True,
+        is_won=True,
+        stage="closed_won",
+        created_at=day(10),
+        closed_at=day(14),
     )
-    LeadReview.objects.create(contact=people[1], decision="reject", reason_code="no_budget",
-                              quality_rating=2, at=day(6))
+    LeadReview.objects.create(
+        contact=people[1], decision="reject", reason_code="no_budget", quality_rating=2, at=day(6)
+    )
     return people
 
 
@@ -82,8 +97,17 @@ def test_report_command_html_pdf_and_errors(tiny, tmp_path):
     assert "Closed loop" in out.read_text()
     pdf = tmp_path / "m.pdf"
     try:
-        call_command("report", "monthly", "--month", MONTH, "--format", "pdf", "-o", str(pdf),
-                     stdout=io.StringIO())
+        call_command(
+            "report",
+            "monthly",
+            "--month",
+            MONTH,
+            "--format",
+            "pdf",
+            "-o",
+            str(pdf),
+            stdout=io.StringIO(),
+        )
     except CommandError as exc:  # WeasyPrint missing: a clear message, no traceback
         assert "WeasyPrint" in str(exc)
     else:
@@ -108,7 +132,7 @@ def test_scheduled_send_is_idempotent(tiny, settings):
 
 
 def _login(client, make_user):
-    client.force_login(make_user("mike", team="Sales", role="manager"))
+    client.force_login(make_user("viewer", team="Sales", role="manager"))
 
 
 @pytest.mark.parametrize("name", ["marketing", "sales", "smarketing"])

@@ -37,6 +37,7 @@ API_APPS = [
     "reporting",
     "ingest",
     "ingest.csvimport",
+    "reporting.attribution",
 ]
 
 

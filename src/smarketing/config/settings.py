@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "smarketing.planning",
     "smarketing.content",
     "smarketing.reporting",
+    "smarketing.reporting.attribution",
     "smarketing.ingest",
     "smarketing.ingest.csvimport",
     "smarketing.demo",

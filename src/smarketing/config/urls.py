@@ -13,7 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("", include("smarketing.web.urls")),
 ]
 
 #: Apps with their own pages mount ``smarketing.<app>.urls`` under ``/<app>/`` (namespace = app).
@@ -26,9 +25,12 @@ _APP_URLS = {
     "reporting": "reporting",
     "ingest": "ingest",
     "ingest.csvimport": "csvimport",
+    "reporting.attribution": "attribution",
 }
 for _module, _namespace in _APP_URLS.items():
     if importlib.util.find_spec(f"smarketing.{_module}.urls") is not None:
         urlpatterns.append(
             path(f"{_namespace}/", include(f"smarketing.{_module}.urls", namespace=_namespace))
         )
+# Last, so an app's own pages win over the web shell's placeholder for its section.
+urlpatterns.append(path("", include("smarketing.web.urls")))

@@ -40,6 +40,19 @@ def _field(model, *names: str) -> str | None:
     return next((n for n in names if n in fields), None)
 
 
+_tables: dict[tuple[str, str], bool] = {}
+
+
+def _table_ready(model) -> bool:
+    """True when the scoring table exists (scoring may be installed but not migrated yet)."""
+    from django.db import connection
+
+    key = (str(connection.settings_dict.get("NAME")), model._meta.db_table)
+    if key not in _tables:
+        _tables[key] = model._meta.db_table in connection.introspection.table_names()
+    return _tables[key]
+
+
 def _default_provider(ids: list[int]) -> dict[int, LeadScores]:
     try:
         from smarketing.scoring.models import LeadScore  # type: ignore[attr-defined]
@@ -47,7 +60,7 @@ def _default_provider(ids: list[int]) -> dict[int, LeadScores]:
         return {}
     fit = _field(LeadScore, "fit", "fit_score")
     eng = _field(LeadScore, "engagement", "engagement_score")
-    if _field(LeadScore, "contact") is None or not (fit or eng):
+    if _field(LeadScore, "contact") is None or not (fit or eng) or not _table_ready(LeadScore):
         return {}
     rows = LeadScore.objects.filter(contact_id__in=ids).values_list(
         "contact_id", fit or "contact_id", eng or "contact_id"

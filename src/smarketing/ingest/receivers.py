@@ -126,18 +126,32 @@ def on_lead_reviewed(sender, contact, review, to_stage, **kwargs):
     )
 
 
-@_safe
 def on_deal_stage_change(sender, instance, created, raw=False, **kwargs):
+    # do_move_deal logs the stage change before it saves the deal (won flag, loss reason), so
+    # the payload is built after commit, from the deal as committed.
     if raw or not created or instance.to_stage not in ("closed_won", "closed_lost"):
         return
-    deal = instance.deal
-    kind = "deal.won" if instance.to_stage == "closed_won" else "deal.lost"
-    data = deal_data(deal)
-    data.update(stage=instance.to_stage, closed_at=instance.changed_at)
+    transaction.on_commit(functools.partial(_emit_deal_closed, instance.pk))
+
+
+@_safe
+def _emit_deal_closed(change_id: int) -> None:
+    from smarketing.crm.models import DealStageChange
+
+    change = (
+        DealStageChange.objects.select_related("deal__account", "changed_by")
+        .filter(pk=change_id)
+        .first()
+    )
+    if change is None:
+        return
+    kind = "deal.won" if change.to_stage == "closed_won" else "deal.lost"
+    data = deal_data(change.deal)
+    data.update(stage=change.to_stage, closed_at=change.changed_at)
     emit(
         kind,
-        {"deal": data, "by": _user(instance.changed_by), "from_stage": instance.from_stage},
-        event_id=f"deal-stage-{instance.pk}",
+        {"deal": data, "by": _user(change.changed_by), "from_stage": change.from_stage},
+        event_id=f"deal-stage-{change.pk}",
     )
 
 

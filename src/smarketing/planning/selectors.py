@@ -7,7 +7,7 @@ Binds the pure :mod:`smarketing.analytics.planning` maths to the app database th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import ibis
@@ -26,9 +26,9 @@ from smarketing.analytics.planning import (
     reverse_funnel,
 )
 from smarketing.core.ibis_db import table
-from smarketing.planning.ibis_safe import backend
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
+from smarketing.planning.ibis_safe import backend
 from smarketing.planning.models import Goal
 
 #: Groupings the measured rates can be split by.
@@ -139,7 +139,6 @@ def daily_actuals(start: date, end: date, *, owner_ids=None) -> dict[str, dict[d
 
     Two grouped queries in the database (stage reach days, won deals per close day).
     """
-    from datetime import timezone as dt_tz
 
     con = backend()
     c = table(Contact, con)
@@ -151,7 +150,7 @@ def daily_actuals(start: date, end: date, *, owner_ids=None) -> dict[str, dict[d
     def lit(col, d: date):
         v = _ts(d)
         if getattr(col.type(), "timezone", None):
-            v = v.replace(tzinfo=dt_tz.utc)
+            v = v.replace(tzinfo=UTC)
         return ibis.literal(v, type=col.type())
 
     out: dict[str, dict[date, float]] = {}

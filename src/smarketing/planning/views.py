@@ -24,15 +24,29 @@ def pacing_figure(p) -> str:
     """Plotly JSON of a pacing curve: expected vs actual cumulative, forecast interval."""
     xs = [d.isoformat() for d, _, _ in p.curve_points]
     fig = go.Figure()
-    fig.add_scatter(x=xs, y=[e for _, e, _ in p.curve_points], name="expected", mode="lines",
-                    line={"dash": "dot"})
+    fig.add_scatter(
+        x=xs,
+        y=[e for _, e, _ in p.curve_points],
+        name="expected",
+        mode="lines",
+        line={"dash": "dot"},
+    )
     fig.add_scatter(x=xs, y=[a for _, _, a in p.curve_points], name="actual", mode="lines")
     if p.forecast is not None and xs:
-        fig.add_scatter(x=[xs[-1]] * 3, y=[p.forecast_low, p.forecast, p.forecast_high],
-                        name="forecast (80%)", mode="markers", marker={"size": 8})
+        fig.add_scatter(
+            x=[xs[-1]] * 3,
+            y=[p.forecast_low, p.forecast, p.forecast_high],
+            name="forecast (80%)",
+            mode="markers",
+            marker={"size": 8},
+        )
     fig.add_hline(y=p.target, line={"color": "#999", "width": 1}, annotation_text="target")
-    fig.update_layout(height=260, margin={"l": 48, "r": 16, "t": 10, "b": 30},
-                      legend={"orientation": "h", "y": -0.25}, plot_bgcolor="white")
+    fig.update_layout(
+        height=260,
+        margin={"l": 48, "r": 16, "t": 10, "b": 30},
+        legend={"orientation": "h", "y": -0.25},
+        plot_bgcolor="white",
+    )
     return json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder)
 
 
@@ -67,9 +81,12 @@ def index(request):
             pacing = selectors.goal_pacing(goal, plan=plan)
         elif overrides.get("revenue"):
             plan = selectors.make_plan(
-                revenue=overrides["revenue"], deal_size=overrides.get("deal_size"),
-                lead_to_customer=overrides.get("lead_to_customer"), rates=overrides["rates"],
-                period=period, measured=measured,
+                revenue=overrides["revenue"],
+                deal_size=overrides.get("deal_size"),
+                lead_to_customer=overrides.get("lead_to_customer"),
+                rates=overrides["rates"],
+                period=period,
+                measured=measured,
             )
     except PlanningError as exc:
         error = str(exc)
@@ -78,11 +95,22 @@ def index(request):
         for team in ("marketing", "sales"):
             teams.append((team, [(k, lbl, p, pacing_figure(p)) for k, lbl, p in pacing.team(team)]))
     by_group = {g: selectors.measured_by(g) for g in selectors.RATE_GROUPS}
-    return render(request, "planning/index.html", {
-        "period": period, "goal": goal, "plan": plan, "plan_dict": plan.to_dict() if plan else None,
-        "error": error, "teams": teams, "measured": measured.to_dict(),
-        "overrides": overrides, "rate_names": RATE_NAMES, "by_group": by_group,
-    })
+    return render(
+        request,
+        "planning/index.html",
+        {
+            "period": period,
+            "goal": goal,
+            "plan": plan,
+            "plan_dict": plan.to_dict() if plan else None,
+            "error": error,
+            "teams": teams,
+            "measured": measured.to_dict(),
+            "overrides": overrides,
+            "rate_names": RATE_NAMES,
+            "by_group": by_group,
+        },
+    )
 
 
 @login_required
@@ -94,10 +122,13 @@ def save_goal(request):
     try:
         with acting_as(request.user):
             goal = do_save_goal(
-                period=request.POST.get("period", ""), revenue=request.POST.get("revenue"),
+                period=request.POST.get("period", ""),
+                revenue=request.POST.get("revenue"),
                 deal_size=request.POST.get("deal_size") or None,
                 lead_to_customer=request.POST.get("lead_to_customer") or None,
-                rates=rates, note=request.POST.get("note", ""), by=request.user,
+                rates=rates,
+                note=request.POST.get("note", ""),
+                by=request.user,
             )
     except ValidationError as exc:
         msg = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())

@@ -63,7 +63,9 @@ def do_set_recipient(*, email: str, kind: str = "both", active: bool = True) -> 
     except ValidationError:
         raise ValidationError({"email": f"not a valid e-mail address: {email!r}"}) from None
     if kind not in ReportRecipient.Kind.values:
-        raise ValidationError({"kind": f"kind must be one of {', '.join(ReportRecipient.Kind.values)}"})
+        raise ValidationError(
+            {"kind": f"kind must be one of {', '.join(ReportRecipient.Kind.values)}"}
+        )
     obj, _ = ReportRecipient.objects.update_or_create(
         email=email, defaults={"kind": kind, "active": active}
     )

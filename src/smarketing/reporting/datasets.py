@@ -8,7 +8,7 @@ draws and what its CSV download contains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timezone as dt_tz
+from datetime import UTC
 from functools import cached_property
 
 import ibis
@@ -16,10 +16,9 @@ import pandas as pd
 
 from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
 from smarketing.core.ibis_db import table
-from smarketing.planning.ibis_safe import backend
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
-from smarketing.funnel.models import StageChange
+from smarketing.planning.ibis_safe import backend
 from smarketing.reporting import selectors
 from smarketing.reporting.filters import Filters
 
@@ -57,7 +56,7 @@ class Context:
     def lit(self, column, moment):
         """A window bound typed like ``column`` (timezone-aware on PostgreSQL)."""
         if getattr(column.type(), "timezone", None):
-            moment = moment.replace(tzinfo=dt_tz.utc)
+            moment = moment.replace(tzinfo=UTC)
         return ibis.literal(moment, type=column.type())
 
     def in_period(self, column):
@@ -218,7 +217,10 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["owner_id"]])
     df["attempts_per_lead"] = (df["attempts"] / df["leads"]).round(2)
     df["pct_worked"] = (100 * df["worked"] / df["leads"]).round(1)
-    return _frame(df.sort_values("rep"), ["rep", "leads", "worked", "pct_worked", "attempts", "attempts_per_lead"])
+    return _frame(
+        df.sort_values("rep"),
+        ["rep", "leads", "worked", "pct_worked", "attempts", "attempts_per_lead"],
+    )
 
 
 def pipeline_by_stage(ctx: Context) -> pd.DataFrame:
@@ -227,7 +229,11 @@ def pipeline_by_stage(ctx: Context) -> pd.DataFrame:
     d = d.filter(~d.is_closed)
     if ctx.owner_ids is not None:
         d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
-    df = d.group_by("stage").aggregate(deals=d.count(), amount=d.amount.cast("float64").sum()).to_pandas()
+    df = (
+        d.group_by("stage")
+        .aggregate(deals=d.count(), amount=d.amount.cast("float64").sum())
+        .to_pandas()
+    )
     order = {s: i for i, s in enumerate(DealStage.values)}
     df["order"] = df["stage"].map(order)
     df = df.sort_values("order")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -17,7 +19,7 @@ def recipients(kind: str) -> list[str]:
     emails = {r.email for r in rows}
     extra = getattr(settings, "SMARKETING_REPORT_RECIPIENTS", None) or []
     if isinstance(extra, str):
-        extra = [e for e in extra.replace(";", ",").split(",")]
+        extra = extra.replace(";", ",").split(",")
     emails |= {e.strip().lower() for e in extra if e and e.strip()}
     return sorted(emails)
 
@@ -47,10 +49,9 @@ def send_report(kind: str, period: str | None = None, *, force: bool = False) ->
     )
     msg.attach_alternative(html, "text/html")
     msg.attach(f"smarketing-{kind}-{period}.html", html, "text/html")
-    try:
+    # PDF is optional; the HTML is self-contained
+    with contextlib.suppress(reports.ReportError):
         msg.attach(f"smarketing-{kind}-{period}.pdf", reports.render_pdf(html), "application/pdf")
-    except reports.ReportError:
-        pass  # PDF is optional; the HTML is self-contained
     msg.send()
     try:
         with transaction.atomic():

@@ -7,8 +7,7 @@ scripts) so the HTML can be mailed or converted to PDF as is.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from datetime import timezone as dt_tz
+from datetime import UTC, timedelta
 
 from django.db.models import Count
 from django.template.loader import render_to_string
@@ -150,7 +149,7 @@ def weekly_context(week: str) -> dict:
     filters = Filters(period=period)
     ctx = ds.Context(filters)
     start, end = filters.start, filters.end
-    aware = (start.replace(tzinfo=dt_tz.utc), end.replace(tzinfo=dt_tz.utc))
+    aware = (start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))
     won = (
         Deal.objects.filter(is_won=True, closed_at__gte=aware[0], closed_at__lt=aware[1])
         .select_related("account", "owner")

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from smarketing.analytics.closedloop import ClosedLoopResult, ClosedLoopSpec, FunnelTables
 from smarketing.analytics.closedloop import closed_loop as _closed_loop
 from smarketing.core.ibis_db import table
-from smarketing.planning.ibis_safe import backend
 from smarketing.crm.models import (
     Account,
     Campaign,
@@ -25,6 +24,7 @@ from smarketing.crm.models import (
     Touchpoint,
 )
 from smarketing.funnel.models import LeadReview, StageChange
+from smarketing.planning.ibis_safe import backend
 from smarketing.reporting.filters import Filters
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """Options of the filter form (a few small queries, no per-row work)."""
     from smarketing.core.models import Team
 
-    segments = (
-        Account.objects.exclude(segment="").values_list("segment", flat=True).distinct()
-    )
+    segments = Account.objects.exclude(segment="").values_list("segment", flat=True).distinct()
     channels = (
         Contact.objects.exclude(original_channel="")
         .values_list("original_channel", flat=True)

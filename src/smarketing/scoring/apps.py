@@ -7,3 +7,8 @@ class ScoringConfig(AppConfig):
     name = "smarketing.scoring"
     label = "scoring"
     verbose_name = "Scoring rules, predictive models, score storage"
+
+    def ready(self) -> None:
+        from smarketing.scoring import receivers
+
+        receivers.connect()

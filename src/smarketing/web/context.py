@@ -12,7 +12,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Attribution", "web:attribution"),
     ("Planning", "planning:index"),
     ("SLA", "sla:contract"),
-    ("Content", "web:content"),
+    ("Content", "content:library"),
 ]
 
 

@@ -30,8 +30,13 @@ def _tables():
     contacts = ibis.memtable(
         {
             "id": [1, 2, 3, 4, 5],
-            "created_at": [D(2026, 1, 2), D(2026, 1, 3), D(2026, 1, 5), D(2025, 12, 20),
-                           D(2026, 2, 3)],
+            "created_at": [
+                D(2026, 1, 2),
+                D(2026, 1, 3),
+                D(2026, 1, 5),
+                D(2025, 12, 20),
+                D(2026, 2, 3),
+            ],
             "lifecycle_stage": ["customer", "sal", "sql", "mql", "lead"],
             "original_source": ["google", "google", "", "", "linkedin"],
             "original_channel": ["paid", "paid", "organic", "organic", "paid"],
@@ -43,16 +48,26 @@ def _tables():
     )
     accounts = ibis.memtable({"id": [100, 101], "segment": ["smb", "enterprise"]})
     sc = [
-        (1, "lead", D(2026, 1, 2)), (1, "mql", D(2026, 1, 4)), (1, "sql", D(2026, 1, 8)),
-        (1, "opportunity", D(2026, 1, 10)), (1, "customer", D(2026, 1, 20)),
-        (2, "lead", D(2026, 1, 3)), (2, "mql", D(2026, 1, 5)), (2, "sal", D(2026, 1, 7)),
-        (3, "lead", D(2026, 1, 5)), (3, "sql", D(2026, 1, 15)),
-        (4, "lead", D(2025, 12, 20)), (4, "mql", D(2026, 1, 6)),
+        (1, "lead", D(2026, 1, 2)),
+        (1, "mql", D(2026, 1, 4)),
+        (1, "sql", D(2026, 1, 8)),
+        (1, "opportunity", D(2026, 1, 10)),
+        (1, "customer", D(2026, 1, 20)),
+        (2, "lead", D(2026, 1, 3)),
+        (2, "mql", D(2026, 1, 5)),
+        (2, "sal", D(2026, 1, 7)),
+        (3, "lead", D(2026, 1, 5)),
+        (3, "sql", D(2026, 1, 15)),
+        (4, "lead", D(2025, 12, 20)),
+        (4, "mql", D(2026, 1, 6)),
         (5, "lead", D(2026, 2, 3)),
     ]
     stage_changes = ibis.memtable(
-        {"contact_id": [r[0] for r in sc], "to_stage": [r[1] for r in sc],
-         "changed_at": [r[2] for r in sc]}
+        {
+            "contact_id": [r[0] for r in sc],
+            "to_stage": [r[1] for r in sc],
+            "changed_at": [r[2] for r in sc],
+        }
     )
     deals = ibis.memtable(
         {
@@ -76,19 +91,31 @@ def _tables():
     )
     # 620 over 62 days (Dec + Jan): 310 falls in January
     costs = ibis.memtable(
-        {"campaign_id": [1], "period_start": [dt.date(2025, 12, 1)],
-         "period_end": [dt.date(2026, 1, 31)], "amount": [620.0]}
+        {
+            "campaign_id": [1],
+            "period_start": [dt.date(2025, 12, 1)],
+            "period_end": [dt.date(2026, 1, 31)],
+            "amount": [620.0],
+        }
     )
     campaigns = ibis.memtable(
         {"id": [1], "name": ["Spring ads"], "channel": ["paid"], "source": ["google"]}
     )
-    touchpoints = ibis.memtable(
-        {"contact_id": [1, 1, 2, 3], "content_id": [50, 50, 50, 51]}
-    )
+    touchpoints = ibis.memtable({"contact_id": [1, 1, 2, 3], "content_id": [50, 50, 50, 51]})
     personas = ibis.memtable({"id": [10, 11], "name": ["Marketing Mary", "IT Ian"]})
     content = ibis.memtable({"id": [50, 51], "title": ["ROI e-book", "Case study"]})
-    return FunnelTables(contacts, accounts, stage_changes, deals, reviews, costs, campaigns,
-                        touchpoints, personas, content)
+    return FunnelTables(
+        contacts,
+        accounts,
+        stage_changes,
+        deals,
+        reviews,
+        costs,
+        campaigns,
+        touchpoints,
+        personas,
+        content,
+    )
 
 
 JAN = {"start": "2026-01-01", "end": "2026-02-01"}

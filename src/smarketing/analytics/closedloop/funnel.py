@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import ibis
 import pandas as pd
@@ -165,7 +165,7 @@ def _lit(column: ibis.Column, value: datetime) -> ibis.Scalar:
     """A literal of the column's timestamp type (timezone-aware on PostgreSQL)."""
     dtype = column.type()
     if getattr(dtype, "timezone", None):
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return ibis.literal(value, type=dtype)
 
 

@@ -8,7 +8,7 @@ Column names are the database column names (``contact_id``, ``original_campaign_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import ibis
 from ibis import _
@@ -88,13 +88,11 @@ def as_ts(value: date | datetime | str) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
-def reach_times(
-    stage_changes: ibis.Table, contacts: ibis.Table | None = None
-) -> ibis.Table:
+def reach_times(stage_changes: ibis.Table, contacts: ibis.Table | None = None) -> ibis.Table:
     """One row per contact: when it first reached each funnel step (or any later one).
 
     Columns ``contact_id, t_leads, t_mqls, t_sqls, t_opportunities, t_won``. With ``contacts``,

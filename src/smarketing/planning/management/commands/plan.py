@@ -63,7 +63,9 @@ class Command(BaseCommand):
         for item in opts["rate"]:
             name, sep, value = item.partition("=")
             if not sep or name not in RATE_NAMES:
-                raise CommandError(f"--rate {item!r}: use NAME=VALUE, NAME in {', '.join(RATE_NAMES)}")
+                raise CommandError(
+                    f"--rate {item!r}: use NAME=VALUE, NAME in {', '.join(RATE_NAMES)}"
+                )
             try:
                 rates[name] = float(value)
             except ValueError:

@@ -1,9 +1,9 @@
 """``smarketing report``: render the monthly report, weekly brief or management summary.
 
-    smarketing report monthly --month 2026-03 --format html|pdf -o report.html
-    smarketing report weekly --week 2026-W10 [-o brief.html]
-    smarketing report management --month 2026-03 [-o summary.pdf --format pdf]
-    smarketing report send monthly|weekly [--period P]   # e-mail to the configured recipients
+smarketing report monthly --month 2026-03 --format html|pdf -o report.html
+smarketing report weekly --week 2026-W10 [-o brief.html]
+smarketing report management --month 2026-03 [-o summary.pdf --format pdf]
+smarketing report send monthly|weekly [--period P]   # e-mail to the configured recipients
 """
 
 from __future__ import annotations

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AttributionConfig(AppConfig):
+    """Attribution in the app: the database adapter, the page and the CLI."""
+
+    name = "smarketing.reporting.attribution"
+    label = "attribution"
+    verbose_name = "Attribution"

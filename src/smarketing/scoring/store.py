@@ -1,0 +1,162 @@
+"""Writing many scores fast: one upsert statement per backend, history rows appended in bulk.
+
+A bulk rescore of a million contacts cannot go through model instances (minutes); it writes
+plain rows: SQLite ``INSERT … ON CONFLICT (contact_id) DO UPDATE`` through ``executemany``,
+PostgreSQL ``COPY`` into a temporary table and one ``INSERT … SELECT … ON CONFLICT``. Both run
+on Django's connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from smarketing.scoring.models import LeadScore, ScoreHistory
+
+#: LeadScore columns in write order.
+SCORE_COLUMNS: tuple[str, ...] = (
+    "contact_id", "fit", "engagement", "total", "hand_raiser", "is_mql", "definition_id",
+    "probability", "model_version", "top_factors", "computed_at",
+)  # fmt: skip
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "contact_id", "fit", "engagement", "total", "hand_raiser", "is_mql", "probability",
+    "definition_version", "reason", "at",
+)  # fmt: skip
+_CHUNK = 50_000
+
+
+def history_key(fit, engagement, hand_raiser, is_mql, probability) -> tuple:
+    """What a rep sees of a score: whole points, flags, the probability in whole percent.
+
+    A history row is appended only when this changes, so engagement decaying by a fraction
+    of a point between two rescores does not flood the history.
+    """
+    prob = None if probability is None or probability != probability else round(probability, 2)
+    return (round(fit), round(engagement), bool(hand_raiser), bool(is_mql), prob)
+
+
+def history_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`history_key` over a frame (numpy rounds half to even, like ``round``)."""
+    prob = frame["probability"].astype(float)
+    return pd.DataFrame(
+        {
+            "k_fit": np.round(frame["fit"].astype(float).to_numpy()),
+            "k_eng": np.round(frame["engagement"].astype(float).to_numpy()),
+            "k_hand": frame["hand_raiser"].astype(bool).to_numpy(),
+            "k_mql": frame["is_mql"].astype(bool).to_numpy(),
+            "k_prob": np.round(prob.fillna(-1.0).to_numpy(), 2),
+        },
+        index=frame.index,
+    )
+
+
+def _py(values: np.ndarray | pd.Series) -> list:
+    """Column values as Python objects with ``None`` for missing (DB drivers want those)."""
+    series = pd.Series(values)
+    out = series.astype(object).where(series.notna(), None)
+    return out.tolist()
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str], *, sqlite: bool) -> list[tuple]:
+    data = []
+    for column in columns:
+        values = frame[column]
+        if column in ("hand_raiser", "is_mql"):
+            data.append([bool(v) for v in values.to_numpy()])
+        elif column in ("computed_at", "at"):
+            data.append([_when(v, sqlite=sqlite) for v in values.tolist()])
+        elif column == "top_factors":
+            data.append([v if isinstance(v, str) else json.dumps(v or []) for v in values])
+        elif column in ("contact_id",):
+            data.append(values.astype("int64").tolist())
+        elif column in ("definition_id", "model_version", "definition_version"):
+            data.append([None if v is None or v != v else int(v) for v in values.tolist()])
+        else:
+            data.append(_py(values))
+    return list(zip(*data, strict=True))
+
+
+def _when(value, *, sqlite: bool):
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if sqlite:
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    return value
+
+
+def upsert_scores(frame: pd.DataFrame) -> int:
+    """Insert or replace the LeadScore rows in ``frame`` (columns :data:`SCORE_COLUMNS`)."""
+    if frame.empty:
+        return 0
+    table = LeadScore._meta.db_table
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in SCORE_COLUMNS)
+    updates = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in SCORE_COLUMNS[1:])
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        rows = _rows(frame, SCORE_COLUMNS, sqlite=False)
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS _smk_scores")
+            cur.execute(
+                f"CREATE TEMP TABLE _smk_scores AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
+            )
+            with cur.cursor.copy(f"COPY _smk_scores ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM _smk_scores "
+                f"ON CONFLICT (contact_id) DO UPDATE SET {updates}"
+            )
+            cur.execute("DROP TABLE _smk_scores")
+        return len(rows)
+    sql = (
+        f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join('?' * len(SCORE_COLUMNS))}) "
+        f"ON CONFLICT (contact_id) DO UPDATE SET {updates}"
+    )
+    raw = connection.connection
+    count = 0
+    for start in range(0, len(frame), _CHUNK):
+        rows = _rows(frame.iloc[start : start + _CHUNK], SCORE_COLUMNS, sqlite=True)
+        raw.executemany(sql, rows)
+        count += len(rows)
+    return count
+
+
+def append_history(frame: pd.DataFrame) -> int:
+    """Append ScoreHistory rows (columns :data:`HISTORY_COLUMNS`)."""
+    if frame.empty:
+        return 0
+    table = ScoreHistory._meta.db_table
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in HISTORY_COLUMNS)
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        rows = _rows(frame, HISTORY_COLUMNS, sqlite=False)
+        with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY {qn(table)} ({cols}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+    sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})"
+    raw = connection.connection
+    for start in range(0, len(frame), _CHUNK):
+        raw.executemany(sql, _rows(frame.iloc[start : start + _CHUNK], HISTORY_COLUMNS, sqlite=True))
+    return len(frame)
+
+
+def current_scores(ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Stored LeadScore rows (all, or of ``ids``) as a frame with :data:`SCORE_COLUMNS`."""
+    from smarketing.core.ibis_db import backend
+
+    con = backend()
+    t = con.table(LeadScore._meta.db_table)
+    expr = t.select(*SCORE_COLUMNS)
+    if ids is not None:
+        expr = expr.filter(t.contact_id.isin(list(ids)))
+    return expr.to_pandas()
