@@ -75,6 +75,8 @@ def test_page_view_and_form_submit_stitch_a_contact(customer_site, page):
     tracked = TrackingSite.objects.create(name="Acme", allowed_origins=[customer_site.origin])
     customer_site.key = tracked.public_key
 
+    page.on("request", lambda r: print("REQ", r.method, r.url, r.post_data))
+    page.on("requestfailed", lambda r: print("FAIL", r.url, r.failure))
     page.goto(f"{customer_site.origin}/pricing?utm_source=newsletter&utm_medium=email")
     assert wait_for(lambda: Touchpoint.objects.filter(kind="page_view").exists())
     view = Touchpoint.objects.get(kind="page_view")

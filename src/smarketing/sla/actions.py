@@ -277,7 +277,7 @@ def _enforce(candidates: dict[int, dict[str, float]], now, doc, result: SweepRes
             if b.kind not in overdue:
                 continue
             hours = overdue[b.kind]
-            b.overdue_hours = hours
+            b.overdue_hours = hours  # saved only with an escalation / reassignment
             if esc_after is not None and b.escalated_at is None:
                 if hours >= esc_after:
                     manager = _manager_of(b.clock.owner)
@@ -325,7 +325,10 @@ def _enforce(candidates: dict[int, dict[str, float]], now, doc, result: SweepRes
                     )
                 elif not reassigned:
                     outstanding = True
-            b.save(update_fields=["overdue_hours", "escalated_at", "escalated_to", "reassigned_at"])
+            if b.escalated_at == now or b.reassigned_at == now:
+                b.save(
+                    update_fields=["overdue_hours", "escalated_at", "escalated_to", "reassigned_at"]
+                )
         if reassigned or not outstanding:
             done.add(clock_id)
     _mail(mails, "smarketing: {n} SLA escalation(s) in your team")
