@@ -90,7 +90,7 @@ def test_page_view_and_form_submit_stitch_a_contact(customer_site, page):
     page.fill("input[name=work_email]", "Jane.Roe@Acme.example")
     page.click("button[type=submit]")
     page.wait_for_selector("text=Thanks!")
-    assert wait_for(lambda: Contact.objects.filter(email="jane.roe@acme.example").exists())
+    assert wait_for(lambda: Contact.objects.filter(email="jane.roe@acme.example").exists()), list(Touchpoint.objects.values("kind", "url", "contact_id"))
     contact = Contact.objects.get(email="jane.roe@acme.example")
     assert contact.first_name == "Jane"
     form = Touchpoint.objects.get(kind="form_submit")

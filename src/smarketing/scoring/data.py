@@ -12,7 +12,9 @@ Two readers, one mapping:
 Both give the scorer the same values (the test suite checks that an incremental rescore equals
 the bulk one): ``persona`` is the persona's slug, ``country`` the contact's country or else its
 account's, ``campaign`` the campaign's UTM name or else its name, ``content`` the asset title,
-``target_account`` the account's ABM flag.
+``target_account`` the account's ABM flag, and ``url`` the page's **path and query without
+the scheme and host** (``/pricing?plan=pro``): URL rules such as ``*demo*`` must not match
+every page of a site whose host name happens to contain "demo".
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import re
+
 import ibis
+import numpy as np
 import pandas as pd
 
 from smarketing.analytics.scoring import FIT_FIELDS, ScoringDefinition
@@ -59,6 +64,29 @@ FEATURE_FIELDS: tuple[str, ...] = (
     "email", "persona", "seniority", "industry", "employees", "country", "region", "segment",
     "tier", "target_account", "original_channel",
 )  # fmt: skip
+
+
+_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*", re.IGNORECASE)
+
+
+def url_path(url: str | None) -> str | None:
+    """A URL without its scheme and host (``https://x.io/demo?a=1`` -> ``/demo?a=1``).
+
+    Examples
+    --------
+    >>> url_path("https://demo.example.com/pricing?plan=pro"), url_path("/blog"), url_path(None)
+    ('/pricing?plan=pro', '/blog', None)
+    """
+    if url is None or not isinstance(url, str):
+        return url
+    return _HOST.sub("", url, count=1) or "/" if _HOST.match(url) else url
+
+
+def url_paths(series: pd.Series) -> pd.Series:
+    """:func:`url_path` over a column, once per distinct URL."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([url_path(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
 
 
 def fields_needed(definition: ScoringDefinition) -> list[str]:
@@ -162,7 +190,10 @@ def touchpoints_frame(
         asset = con.table(ContentAsset._meta.db_table)
         expr = expr.left_join(asset, t.content_id == asset.id)
         columns["content"] = asset.title
-    return expr.select(**columns).to_pandas()
+    frame = expr.select(**columns).to_pandas()
+    if "url" in frame.columns:
+        frame["url"] = url_paths(frame["url"])
+    return frame
 
 
 def stage_history_frame(con=None) -> pd.DataFrame:
@@ -210,6 +241,9 @@ def contact_touchpoints(
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
     rows = [dict(zip(paths, r, strict=True)) for r in qs.values_list(*paths.values())]
+    if "url" in attributes:
+        for r in rows:
+            r["url"] = url_path(r["url"])
     if "campaign" in attributes:
         for r in rows:
             r["campaign"] = r.pop("campaign_utm") or r.pop("campaign_name")

@@ -26,7 +26,8 @@ Definitions (also in ``docs/reporting.md``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -89,8 +90,9 @@ class ClosedLoopSpec:
         s, e = as_ts(self.start), as_ts(self.end)
         if e <= s:
             raise ClosedLoopError(f"end ({e:%Y-%m-%d}) must be after start ({s:%Y-%m-%d})")
+        owners = None if self.owner_ids is None else tuple(sorted(int(i) for i in self.owner_ids))
         return ClosedLoopSpec(
-            self.by, s, e, self.view, self.owner_ids, self.persona_id, self.segment, self.channel
+            self.by, s, e, self.view, owners, self.persona_id, self.segment, self.channel
         )
 
     @property
@@ -227,7 +229,7 @@ def _counts(reach: ibis.Table, m: ibis.Table, spec: ClosedLoopSpec) -> pd.DataFr
         aggs = {s: j[f"t_{s}"].notnull().sum() for s in FUNNEL_STEPS}
     else:
         aggs = {s: _in(j[f"t_{s}"], spec.start, spec.end).sum() for s in FUNNEL_STEPS}
-    return j.group_by("key").aggregate(**aggs).to_pandas()
+    return j.group_by("key").aggregate(**aggs)
 
 
 def _velocity(reach: ibis.Table, m: ibis.Table, spec: ClosedLoopSpec) -> pd.DataFrame:
@@ -240,7 +242,7 @@ def _velocity(reach: ibis.Table, m: ibis.Table, spec: ClosedLoopSpec) -> pd.Data
             keep &= _in(tb, spec.start, spec.end)
         days = (tb.epoch_seconds() - ta.epoch_seconds()) / 86400.0
         parts.append(j.filter(keep).select(key=j.key, step=ibis.literal(step), days=days))
-    return grouped_median(ibis.union(*parts), ["key", "step"], "days").to_pandas()
+    return grouped_median(ibis.union(*parts), ["key", "step"], "days")
 
 
 def _deals(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> pd.DataFrame:
@@ -260,11 +262,10 @@ def _deals(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> pd.DataFrame
             revenue=amount.sum(where=won),
             pipeline=amount.sum(where=made),
         )
-        .to_pandas()
     )
 
 
-def _reviews(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> tuple[pd.DataFrame, ...]:
+def _reviews(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> tuple[ibis.Table, ...]:
     r = t.reviews
     j = r.join(m, r.contact_id == m.contact_id)
     if spec.view == "period":
@@ -276,14 +277,16 @@ def _reviews(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> tuple[pd.D
     )
     rej = j.filter(j.decision == "reject")
     reasons = rej.group_by(["key", "reason_code"]).aggregate(n=rej.count())
-    return summary.to_pandas(), reasons.to_pandas()
+    return summary, reasons
 
 
-def _costs(t: FunnelTables, spec: ClosedLoopSpec) -> pd.DataFrame | None:
+def _costed(spec: ClosedLoopSpec) -> bool:
     if spec.by not in _COSTED or spec.view == "cohort" and spec.by != "all":
-        return None
-    if spec.filters_contacts:
-        return None
+        return False
+    return not spec.filters_contacts
+
+
+def _costs(t: FunnelTables, spec: ClosedLoopSpec) -> ibis.Table:
     cc, cp = t.costs, t.campaigns
     j = cc.join(cp, cc.campaign_id == cp.id)
     if spec.channel:
@@ -298,22 +301,25 @@ def _costs(t: FunnelTables, spec: ClosedLoopSpec) -> pd.DataFrame | None:
     col = _COSTED[spec.by]
     key = _key(ibis.literal("all") if col is None else j[col].cast("string").nullif(""))
     j = j.mutate(key=key, part=j.amount.cast("float64") * share)
-    return j.group_by("key").aggregate(cost=j.part.sum()).to_pandas()
+    return j.group_by("key").aggregate(cost=j.part.sum())
 
 
-def _labels(t: FunnelTables, by: str, keys: list[str]) -> dict[str, str]:
-    ids = [int(k) for k in keys if k.isdigit()]
-    if not ids:
+_LABELS = {"campaign": ("campaigns", "name"), "persona": ("personas", "name"),
+           "content": ("content", "title")}
+
+
+def _labels(t: FunnelTables, by: str, run: Runner) -> dict[str, str]:
+    """Display names of the group keys that are ids (one small query, all rows of the table)."""
+    if by not in _LABELS:
         return {}
-    table, name = {
-        "campaign": (t.campaigns, "name"),
-        "persona": (t.personas, "name"),
-        "content": (t.content, "title"),
-    }.get(by, (None, None))
-    if table is None:
-        return {}
-    df = table.filter(table.id.isin(ids)).select("id", name).to_pandas()
-    return {str(i): str(n) for i, n in zip(df["id"], df[name])}
+    attr, name = _LABELS[by]
+
+    def build():
+        table = getattr(t, attr)
+        return table.select(id=table.id.cast("int64"), label=table[name])
+
+    df = run(("labels", by), build)
+    return {str(i): str(n) for i, n in zip(df["id"], df["label"])}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -332,7 +338,17 @@ def _num(idx: dict[str, dict[str, object]], key: str, col: str, default=0):
     return default if value is None or pd.isna(value) else value
 
 
-def closed_loop(tables: FunnelTables, spec: ClosedLoopSpec) -> ClosedLoopResult:
+Runner = Callable[[tuple, Callable[[], ibis.Expr]], pd.DataFrame]
+
+
+def execute(key: tuple, build: Callable[[], ibis.Expr]) -> pd.DataFrame:
+    """The default runner: build the expression and execute it on its backend."""
+    return build().to_pandas()
+
+
+def closed_loop(
+    tables: FunnelTables, spec: ClosedLoopSpec, *, run: Runner | None = None
+) -> ClosedLoopResult:
     """Compute the closed-loop figures per group (see the module docstring for definitions).
 
     Examples
@@ -363,16 +379,25 @@ def closed_loop(tables: FunnelTables, spec: ClosedLoopSpec) -> ClosedLoopResult:
     >>> r = res.row("paid")
     >>> r.leads, r.won, r.revenue, r.cost, r.roi, r.velocity_days["leads_to_mqls"]
     (2, 1, 500.0, 310.0, 0.6129032258064516, 10.0)
+
+    ``run(key, build)`` executes each query; ``key`` (the query's name and the validated spec)
+    identifies it fully, so an app may cache the compiled SQL per key and skip building and
+    compiling the Ibis expression on repeated requests.
     """
     spec = spec.validated()
-    c = _contacts(tables, spec)
-    m = _scoped(_membership(tables, c, spec), spec)
-    reach = reach_times(tables.stage_changes, tables.contacts)
-    counts = _counts(reach, m, spec)
-    vel = _velocity(reach, m, spec)
-    deals = _deals(tables, m, spec)
-    reviews, reasons = _reviews(tables, m, spec)
-    costs = _costs(tables, spec)
+    run = run or execute
+
+    @functools.cache
+    def base():
+        m = _scoped(_membership(tables, _contacts(tables, spec), spec), spec)
+        return m, reach_times(tables.stage_changes, tables.contacts)
+
+    counts = run(("counts", spec), lambda: _counts(base()[1], base()[0], spec))
+    vel = run(("velocity", spec), lambda: _velocity(base()[1], base()[0], spec))
+    deals = run(("deals", spec), lambda: _deals(tables, base()[0], spec))
+    reviews = run(("reviews", spec), lambda: _reviews(tables, base()[0], spec)[0])
+    reasons = run(("reasons", spec), lambda: _reviews(tables, base()[0], spec)[1])
+    costs = run(("costs", spec), lambda: _costs(tables, spec)) if _costed(spec) else None
 
     keys = set(counts["key"]) | set(deals["key"]) | set(reviews["key"])
     if costs is not None:
@@ -385,7 +410,7 @@ def closed_loop(tables: FunnelTables, spec: ClosedLoopSpec) -> ClosedLoopResult:
         why.setdefault(str(k), []).append((str(r), int(n)))
     counts, deals, reviews = _index(counts), _index(deals), _index(reviews)
     costs = None if costs is None else _index(costs)
-    labels = _labels(tables, spec.by, sorted(keys))
+    labels = _labels(tables, spec.by, run)
     rows = []
     for key in keys:
         row = ClosedLoopRow(key=key, label=labels.get(key, key))
