@@ -95,15 +95,19 @@ def test_hand_raiser_qualifies_at_once_and_is_routed(reps):
     assert assignment.owner == reps["us"] and assignment.priority == "hand_raiser"
     contact.refresh_from_db()
     assert contact.lifecycle_stage == "mql"
-    assert StageChange.objects.filter(contact=contact, to_stage="mql").get().rule.startswith(
-        "hand-raiser"
+    assert (
+        StageChange.objects.filter(contact=contact, to_stage="mql")
+        .get()
+        .rule.startswith("hand-raiser")
     )
 
 
 @pytest.mark.django_db
 def test_score_thresholds_and_icp():
     MqlRule.objects.create(
-        min_fit_score=50, min_engagement_score=20, high_priority_fit_score=80,
+        min_fit_score=50,
+        min_engagement_score=20,
+        high_priority_fit_score=80,
         icp_countries=["US"],
     )
     scores = {}
@@ -196,6 +200,10 @@ def test_full_handoff_to_customer(reps):
     assert do_win_deal(deal=deal, by=reps["us"]) == [contact]
     contact.refresh_from_db()
     assert contact.lifecycle_stage == "customer"
-    assert list(
-        StageChange.objects.filter(contact=contact).values_list("to_stage", flat=True)
-    ) == ["mql", "sal", "sql", "opportunity", "customer"]
+    assert list(StageChange.objects.filter(contact=contact).values_list("to_stage", flat=True)) == [
+        "mql",
+        "sal",
+        "sql",
+        "opportunity",
+        "customer",
+    ]

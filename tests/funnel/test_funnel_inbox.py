@@ -52,13 +52,17 @@ def test_inbox_actions_and_permissions(client, rep, make_user):
     other = make_user("otto", team="Sales")
     client.force_login(other)
     assert client.post(reverse("funnel:accept", args=[lead.pk])).status_code == 403
-    assert client.get(reverse("funnel:inbox") + "?rep=queue").status_code == 403  # members: no queue
+    assert (
+        client.get(reverse("funnel:inbox") + "?rep=queue").status_code == 403
+    )  # members: no queue
     client.force_login(rep)
     r = client.post(reverse("funnel:reject", args=[lead.pk]), {"reason_code": ""}, follow=True)
     assert "a rejection needs a reason code" in r.content.decode()
     lead.refresh_from_db()
     assert lead.lifecycle_stage == "mql" and not LeadReview.objects.exists()
-    client.post(reverse("funnel:attempt", args=[lead.pk]), {"channel": "call", "outcome": "connected"})
+    client.post(
+        reverse("funnel:attempt", args=[lead.pk]), {"channel": "call", "outcome": "connected"}
+    )
     client.post(reverse("funnel:accept", args=[lead.pk]), {"quality_rating": "4"})
     lead.refresh_from_db()
     assert lead.lifecycle_stage == "sal"
@@ -107,9 +111,12 @@ def test_handoff_api(client, rep):
     assert r.status_code == 200 and r.json()["stage"] == "recycled"
     clocks = client.get(f"/api/sla/clocks?contact_id={lead.pk}").json()["items"]
     assert clocks[0]["status_first_touch"] == "met" and clocks[0]["decision"] == "rejected"
-    assert client.post(
-        f"/api/leads/{lead.pk}/assign", {"owner_id": None}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/api/leads/{lead.pk}/assign", {"owner_id": None}, content_type="application/json"
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.browser

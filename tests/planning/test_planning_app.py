@@ -134,3 +134,24 @@ def test_planning_page_goal_and_pacing(client, make_user):
     assert "forecast" in html and "80%" in html
     assert client.post("/planning/goal/", {"period": q, "revenue": "x"}).status_code == 400
     assert client.get("/planning/plan/?period=nope").status_code == 400
+
+
+def test_api_plan_and_goals(client, api_token):
+    _, secret = api_token
+    h = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    r = client.get("/api/planning/plan?revenue=10000&deal_size=1000&lead_to_customer=0.02", **h)
+    assert r.status_code == 200 and (r.json()["customers"], r.json()["leads"]) == (10, 500)
+    assert client.get("/api/planning/plan?revenue=-1&deal_size=1", **h).status_code == 422
+    r = client.put(
+        "/api/planning/goals/2026-q2",
+        {"revenue": "5000", "deal_size": "1000", "lead_to_customer": 0.1},
+        content_type="application/json",
+        **h,
+    )
+    assert r.status_code == 200 and r.json()["period"] == "2026-Q2"
+    bad = client.put(
+        "/api/planning/goals/2026-Q2", {"revenue": "-5"}, content_type="application/json", **h
+    )
+    assert bad.status_code == 422 and "revenue" in bad.content.decode()
+    got = client.get("/api/planning/goals/2026-Q2", **h).json()
+    assert got["plan"]["leads"] == 50 and "leads" in got["pacing"]

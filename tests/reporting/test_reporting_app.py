@@ -140,7 +140,9 @@ def test_dashboards_render_with_bounded_queries(
     tiny, client, make_user, name, django_assert_max_num_queries
 ):
     _login(client, make_user)
-    with django_assert_max_num_queries(25):
+    # a fixed set of grouped queries (closed loop ~7 per grouping + one per chart + filters);
+    # it must not grow with the rows (no N+1)
+    with django_assert_max_num_queries(45):
         r = client.get(f"/reporting/{name}/?period={MONTH}")
     assert r.status_code == 200
     assert "/reporting/plotly.js" in r.content.decode()
@@ -208,3 +210,16 @@ def test_demo_company_dashboards(demo_company, client, make_user):
         assert "Could not compute" not in r.content.decode()
     month = f"{timezone.now().date().replace(day=1) - dt.timedelta(days=1):%Y-%m}"
     assert client.get(f"/reporting/reports/monthly/?month={month}").status_code == 200
+
+
+def test_api_closed_loop_and_chart(tiny, client, api_token):
+    _, secret = api_token
+    h = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    r = client.get(f"/api/reporting/closed-loop?by=channel&period={MONTH}", **h)
+    assert r.status_code == 200
+    paid = next(row for row in r.json()["rows"] if row["key"] == "paid")
+    assert (paid["leads"], paid["revenue"]) == (2, 1000.0)
+    assert client.get("/api/reporting/closed-loop?by=x", **h).status_code == 422
+    assert client.get("/api/reporting/closed-loop?period=zz", **h).status_code == 422
+    c = client.get(f"/api/reporting/dashboards/smarketing/funnel?period={MONTH}", **h).json()
+    assert c["rows"][0][:2] == ["Leads", 3]

@@ -48,7 +48,11 @@ def test_check_ok_prints_summary(tmp_path, capsys):
         ),
         ('mon: "09:00-17:00"', 'mon: "09:00-25:00"', "line 13, field 'calendar.hours.mon': 25:00"),
         ('tue: "09:00-17:00"', 'tue: "17:00-09:00"', "field 'calendar.hours.tue'"),
-        ("min_attempts: 4", "min_attempts: -4", "field 'sales.attempts.min_attempts': must be >= 0"),
+        (
+            "min_attempts: 4",
+            "min_attempts: -4",
+            "field 'sales.attempts.min_attempts': must be >= 0",
+        ),
         ("mqls_per_month: 400", "mqls_per_month: -1", "field 'marketing.mqls_per_month'"),
         ("bad_fit: disqualify", "bad_fit: shred", "must be recycle or disqualify"),
     ],
@@ -106,9 +110,16 @@ def test_compliance_matches_hand_count(march, capsys):
     assert rep["p90_first_touch_hours"] == pytest.approx(10.9)  # 1 + 0.9 x 11
     assert rep["attempts_per_lead"] == 2.5
     assert (rep["first_touch_met_pct"], rep["attempts_met_pct"], rep["decision_met_pct"]) == (
-        50.0, 50.0, 100.0,
+        50.0,
+        50.0,
+        100.0,
     )
-    assert rep["breaches"] == {"first_touch": 1, "attempts": 1, "decision": 0, "rejection_reason": 0}
+    assert rep["breaches"] == {
+        "first_touch": 1,
+        "attempts": 1,
+        "decision": 0,
+        "rejection_reason": 0,
+    }
     assert (rep["rejections"], rep["rejections_with_reason"]) == (1, 1)
     m = data["marketing"]
     assert (m["mqls_delivered"], m["mqls_committed"], m["mqls_met"]) == (2, 400, False)

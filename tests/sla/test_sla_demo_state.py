@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from smarketing.crm.models import Contact
 from smarketing.funnel.models import LeadAssignment, StageChange
@@ -12,7 +13,7 @@ from smarketing.sla.selectors import compliance
 
 
 @pytest.mark.django_db
-def test_demo_state_is_derived_in_bulk_and_idempotent(demo_company, capsys):
+def test_demo_state_is_derived_in_bulk_and_idempotent(demo_company, capsys, client):
     counts = derive_handoff_state()
     mqls = StageChange.objects.filter(to_stage="mql").values("contact_id").distinct().count()
     assert counts["assignments"] == mqls == LeadAssignment.objects.count()
@@ -23,7 +24,10 @@ def test_demo_state_is_derived_in_bulk_and_idempotent(demo_company, capsys):
     for a in LeadAssignment.objects.exclude(owner=None)[:200]:
         assert owners[a.contact_id] == a.owner_id
     assert set(LeadAssignment.objects.values_list("rule", flat=True)) <= {
-        "account_owner", "territory", "round_robin", "queue"
+        "account_owner",
+        "territory",
+        "round_robin",
+        "queue",
     }
     assert LeadAssignment.objects.filter(priority="hand_raiser").exists()
     assert derive_handoff_state()["assignments"] == 0  # second run: nothing new
@@ -35,3 +39,11 @@ def test_demo_state_is_derived_in_bulk_and_idempotent(demo_company, capsys):
     call_command("sla", "report", "--month", month)
     out = capsys.readouterr().out
     assert "SLA compliance" in out and "marketing:" in out
+    # The demo's pages: a rep's inbox with clocks, the manager's queue view, the SLA pages.
+    assert client.login(username="sam", password="smarketing-demo")
+    inbox = client.get(reverse("funnel:inbox"))
+    assert inbox.status_code == 200
+    assert client.login(username="mike", password="smarketing-demo")
+    assert client.get(reverse("funnel:inbox") + "?rep=queue").status_code == 200
+    assert client.get(reverse("sla:contract")).status_code == 200
+    assert client.get(reverse("sla:compliance") + f"?month={month}").status_code == 200

@@ -20,8 +20,9 @@ MON_9_BERLIN = dt.datetime(2026, 3, 9, 8, tzinfo=UTC)
 
 @pytest.fixture
 def team(make_user):
-    boss = make_user("boss", team="Sales", role="manager", timezone="Europe/Berlin",
-                     email="boss@x.io")
+    boss = make_user(
+        "boss", team="Sales", role="manager", timezone="Europe/Berlin", email="boss@x.io"
+    )
     ann = make_user("ann", team="Sales", timezone="Europe/Berlin", email="ann@x.io")
     bob = make_user("bob", team="Sales", timezone="Europe/Berlin", email="bob@x.io")
     boss.profile.team.manager = boss

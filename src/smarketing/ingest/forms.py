@@ -33,10 +33,10 @@ class TrackingSiteForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["origins"].initial = "\n".join(self.instance.allowed_origins)
 
-    def clean(self):
-        data = super().clean()
-        self.instance.allowed_origins = _lines(data.get("origins", ""))
-        return data
+    def clean_origins(self):
+        origins = TrackingSite.normalize_origins(_lines(self.cleaned_data.get("origins", "")))
+        self.instance.allowed_origins = origins
+        return origins
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -78,6 +78,7 @@ class InboundFormForm(forms.ModelForm):
             mapping = json.loads(self.cleaned_data["mapping"])
         except json.JSONDecodeError as exc:
             raise ValidationError(f"not valid JSON: {exc}") from None
+        InboundForm.check_mapping(mapping)
         self.instance.field_mapping = mapping
         return mapping
 

@@ -72,19 +72,27 @@ class TrackingSite(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if not isinstance(self.allowed_origins, list):
-            raise ValidationError({"allowed_origins": "must be a list of origins"})
+    @staticmethod
+    def normalize_origins(origins) -> list[str]:
+        """Trimmed, lower-case origins; raises ``ValidationError`` naming a malformed one."""
+        if not isinstance(origins, list):
+            raise ValidationError("must be a list of origins")
         cleaned = []
-        for origin in self.allowed_origins:
+        for origin in origins:
             origin = str(origin).strip().rstrip("/").lower()
             if not origin:
                 continue
             error = _check_origin(origin)
             if error:
-                raise ValidationError({"allowed_origins": error})
+                raise ValidationError(error)
             cleaned.append(origin)
-        self.allowed_origins = cleaned
+        return cleaned
+
+    def clean(self) -> None:
+        try:
+            self.allowed_origins = self.normalize_origins(self.allowed_origins)
+        except ValidationError as exc:
+            raise ValidationError({"allowed_origins": exc.messages}) from None
 
     def allows_origin(self, origin: str | None) -> bool:
         """Whether a browser request from ``origin`` may send events for this site."""
@@ -136,20 +144,25 @@ class InboundForm(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if not isinstance(self.field_mapping, dict):
-            raise ValidationError({"field_mapping": "must be a JSON object {field: path}"})
-        unknown = sorted(set(self.field_mapping) - set(self.MAPPABLE))
+    @classmethod
+    def check_mapping(cls, mapping) -> None:
+        """Raise ``ValidationError`` when a field mapping is malformed."""
+        if not isinstance(mapping, dict):
+            raise ValidationError("must be a JSON object {field: path}")
+        unknown = sorted(set(mapping) - set(cls.MAPPABLE))
         if unknown:
             raise ValidationError(
-                {
-                    "field_mapping": f"unknown field(s) {', '.join(unknown)}; "
-                    f"map any of {', '.join(self.MAPPABLE)}"
-                }
+                f"unknown field(s) {', '.join(unknown)}; map any of {', '.join(cls.MAPPABLE)}"
             )
-        bad = [k for k, v in self.field_mapping.items() if not isinstance(v, str) or not v]
+        bad = [k for k, v in mapping.items() if not isinstance(v, str) or not v]
         if bad:
-            raise ValidationError({"field_mapping": f"path of {bad[0]} must be text like data.x"})
+            raise ValidationError(f"path of {bad[0]} must be text like data.x")
+
+    def clean(self) -> None:
+        try:
+            self.check_mapping(self.field_mapping)
+        except ValidationError as exc:
+            raise ValidationError({"field_mapping": exc.messages}) from None
 
 
 class WebhookEndpoint(models.Model):

@@ -8,7 +8,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
@@ -54,8 +54,12 @@ def _save(request, form, message: str):
         obj = form.save(commit=False)
         try:
             obj.full_clean()
-        except Exception as exc:  # a model ValidationError: show it on the form
-            form.add_error(None, exc)
+        except ValidationError as exc:
+            # Fields like the origin list or the mapping are not form fields: show on top.
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    label = "" if field == NON_FIELD_ERRORS else f"{field}: "
+                    form.add_error(None, f"{label}{error}")
             return None
         with transaction.atomic():
             obj.save()

@@ -5,6 +5,7 @@ Ibis' SQLite backend commits the DB-API connection after its own metadata querie
 connection Django shares with it, that would commit the caller's ``atomic`` block half-way
 (and, in tests, leak rows between tests). This wrapper hands Ibis a proxy whose ``commit`` and
 ``rollback`` are no-ops while Django is inside an atomic block; otherwise they pass through.
+It also undoes Ibis' ``PRAGMA case_sensitive_like = ON`` (Django's ``icontains`` needs OFF).
 PostgreSQL needs nothing: Ibis uses ``con.transaction()`` there, a savepoint inside Django's.
 
 TODO(lead): fold this into ``smarketing.core.ibis_db.backend`` so every app gets it.
@@ -41,4 +42,8 @@ def backend():
     if connection.vendor != "sqlite":
         return _core_backend()
     connection.ensure_connection()
-    return ibis.sqlite.from_connection(_GuardedConnection(connection.connection))
+    con = ibis.sqlite.from_connection(_GuardedConnection(connection.connection))
+    # Ibis switches the connection to case-sensitive LIKE; Django's icontains on SQLite relies
+    # on SQLite's default case-insensitive LIKE, so switch it back on the shared connection.
+    connection.connection.execute("PRAGMA case_sensitive_like = OFF")
+    return con

@@ -19,7 +19,7 @@ from smarketing.core.ibis_db import table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
 from smarketing.planning.ibis_safe import backend
-from smarketing.reporting import selectors
+from smarketing.reporting import selectors, sqlcache
 from smarketing.reporting.filters import Filters
 
 SALES_ACTIVITY = ("sales_call", "sales_email", "meeting", "demo")
@@ -48,10 +48,13 @@ class Context:
     def closed_loop(self, by: str = "all", view: str = "period") -> ClosedLoopResult:
         key = (by, view)
         if key not in self._memo:
-            self._memo[key] = selectors.closed_loop(
-                self.filters, by=by, view=view, tables=self.tables
-            )
+            self._memo[key] = selectors.closed_loop(self.filters, by=by, view=view)
         return self._memo[key]
+
+    def run(self, name: str, build) -> pd.DataFrame:
+        """Execute a named query of this page's filters (compiled SQL cached per key)."""
+        owners = None if self.owner_ids is None else tuple(sorted(self.owner_ids))
+        return sqlcache.run((name, self.filters, owners), build)
 
     def lit(self, column, moment):
         """A window bound typed like ``column`` (timezone-aware on PostgreSQL)."""
@@ -94,45 +97,55 @@ def traffic(ctx: Context) -> pd.DataFrame:
     A visitor is the contact, else the anonymous browser id; a session is one visitor on one
     day. Contact filters do not apply (most traffic is anonymous); channel does.
     """
+
+    def build():
+        t = _page_views(ctx)
+        t = t.mutate(day=t.occurred_at.date())
+        return (
+            t.group_by("day")
+            .aggregate(page_views=t.count(), sessions=t.visitor.nunique())
+            .order_by("day")
+        )
+
+    return _frame(ctx.run("traffic", build), ["day", "page_views", "sessions"])
+
+
+def _page_views(ctx: Context):
     t = table(Touchpoint, ctx.con)
     t = t.filter((t.kind == "page_view") & ctx.in_period(t.occurred_at))
     if ctx.filters.channel:
         t = t.filter(t.channel == ctx.filters.channel)
-    visitor = ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id)
-    t = t.mutate(day=t.occurred_at.date(), visitor=visitor)
-    df = (
-        t.group_by("day")
-        .aggregate(page_views=t.count(), sessions=t.visitor.nunique())
-        .order_by("day")
-        .to_pandas()
-    )
-    return _frame(df, ["day", "page_views", "sessions"])
+    return t.mutate(visitor=ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id))
 
 
 def traffic_totals(ctx: Context) -> dict[str, int]:
     """Unique visitors and page views over the whole period (one query)."""
-    t = table(Touchpoint, ctx.con)
-    t = t.filter((t.kind == "page_view") & ctx.in_period(t.occurred_at))
-    if ctx.filters.channel:
-        t = t.filter(t.channel == ctx.filters.channel)
-    visitor = ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id)
-    row = t.aggregate(views=t.count(), visitors=visitor.nunique()).to_pandas().iloc[0]
+
+    def build():
+        t = _page_views(ctx)
+        return t.aggregate(views=t.count(), visitors=t.visitor.nunique())
+
+    row = ctx.run("traffic_totals", build).iloc[0]
     return {"page_views": int(row["views"] or 0), "visitors": int(row["visitors"] or 0)}
 
 
 def leads_over_time(ctx: Context) -> pd.DataFrame:
     """Daily new leads, MQLs and SQLs (qualified leads) reached in the period."""
-    c = _contacts(ctx)
-    reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
-    keep = c.select(cid=c.id)
-    reach = reach.semi_join(keep, reach.contact_id == keep.cid)
-    parts = []
-    for step in ("leads", "mqls", "sqls"):
-        col = reach[f"t_{step}"]
-        sel = reach.filter(ctx.in_period(col))
-        parts.append(sel.select(step=ibis.literal(step), day=sel[f"t_{step}"].date()))
-    u = ibis.union(*parts)
-    df = u.group_by(["day", "step"]).aggregate(n=u.count()).to_pandas()
+
+    def build():
+        c = _contacts(ctx)
+        reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
+        keep = c.select(cid=c.id)
+        reach = reach.semi_join(keep, reach.contact_id == keep.cid)
+        parts = []
+        for step in ("leads", "mqls", "sqls"):
+            col = reach[f"t_{step}"]
+            sel = reach.filter(ctx.in_period(col))
+            parts.append(sel.select(step=ibis.literal(step), day=sel[f"t_{step}"].date()))
+        u = ibis.union(*parts)
+        return u.group_by(["day", "step"]).aggregate(n=u.count())
+
+    df = ctx.run("leads_over_time", build)
     if df.empty:
         return pd.DataFrame(columns=["day", "leads", "mqls", "sqls"])
     wide = df.pivot_table(index="day", columns="step", values="n", fill_value=0).reset_index()
@@ -169,28 +182,37 @@ def cost_roi_by_campaign(ctx: Context) -> pd.DataFrame:
 
 def won_over_time(ctx: Context) -> pd.DataFrame:
     """Won deals and revenue per close day (deal owner filter applies)."""
-    d = table(Deal, ctx.con)
-    d = d.filter(d.is_won & ctx.in_period(d.closed_at))
-    if ctx.owner_ids is not None:
-        d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
-    d = d.mutate(day=d.closed_at.date())
-    df = (
-        d.group_by("day")
-        .aggregate(won_deals=d.count(), revenue=d.amount.cast("float64").sum())
-        .order_by("day")
-        .to_pandas()
-    )
+
+    def build():
+        d = table(Deal, ctx.con)
+        d = d.filter(d.is_won & ctx.in_period(d.closed_at))
+        if ctx.owner_ids is not None:
+            d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+        d = d.mutate(day=d.closed_at.date())
+        return (
+            d.group_by("day")
+            .aggregate(won_deals=d.count(), revenue=d.amount.cast("float64").sum())
+            .order_by("day")
+        )
+
+    df = ctx.run("won_over_time", build)
     return _frame(df, ["day", "won_deals", "revenue"])
 
 
 def activity_by_rep(ctx: Context) -> pd.DataFrame:
     """Calls, emails, meetings and demos per rep in the period."""
-    t = table(Touchpoint, ctx.con)
-    t = t.filter(t.kind.isin(SALES_ACTIVITY) & t.user_id.notnull() & ctx.in_period(t.occurred_at))
-    if ctx.owner_ids is not None:
-        t = t.filter(t.user_id.isin(ctx.owner_ids or [-1]))
-    aggs = {k: (t.kind == k).sum() for k in SALES_ACTIVITY}
-    df = t.group_by("user_id").aggregate(**aggs).to_pandas()
+
+    def build():
+        t = table(Touchpoint, ctx.con)
+        t = t.filter(
+            t.kind.isin(SALES_ACTIVITY) & t.user_id.notnull() & ctx.in_period(t.occurred_at)
+        )
+        if ctx.owner_ids is not None:
+            t = t.filter(t.user_id.isin(ctx.owner_ids or [-1]))
+        aggs = {k: (t.kind == k).sum() for k in SALES_ACTIVITY}
+        return t.group_by("user_id").aggregate(**aggs)
+
+    df = ctx.run("activity_by_rep", build)
     names = selectors.user_names(df["user_id"].tolist())
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["user_id"]])
     return _frame(df.sort_values("rep"), ["rep", *SALES_ACTIVITY])
@@ -199,20 +221,22 @@ def activity_by_rep(ctx: Context) -> pd.DataFrame:
 def depth_by_rep(ctx: Context) -> pd.DataFrame:
     """Depth of leads worked: of the leads that became MQL in the period, per owner, how many
     got at least one attempt (call or email) and the mean attempts per lead."""
-    c = _contacts(ctx).filter(ibis._.owner_id.notnull())
-    reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
-    mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
-    leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
-    t = table(Touchpoint, ctx.con)
-    t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
-    att = t.group_by("contact_id").aggregate(attempts=t.count())
-    j = leads.left_join(att, leads.lid == att.contact_id)
-    n = ibis.coalesce(j.attempts, 0)
-    df = (
-        j.group_by("owner_id")
-        .aggregate(leads=j.count(), worked=(n > 0).sum(), attempts=n.sum())
-        .to_pandas()
-    )
+
+    def build():
+        c = _contacts(ctx).filter(ibis._.owner_id.notnull())
+        reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
+        mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
+        leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
+        t = table(Touchpoint, ctx.con)
+        t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
+        att = t.group_by("contact_id").aggregate(attempts=t.count())
+        j = leads.left_join(att, leads.lid == att.contact_id)
+        n = ibis.coalesce(j.attempts, 0)
+        return j.group_by("owner_id").aggregate(
+            leads=j.count(), worked=(n > 0).sum(), attempts=n.sum()
+        )
+
+    df = ctx.run("depth_by_rep", build)
     names = selectors.user_names(df["owner_id"].tolist())
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["owner_id"]])
     df["attempts_per_lead"] = (df["attempts"] / df["leads"]).round(2)
@@ -225,15 +249,15 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
 
 def pipeline_by_stage(ctx: Context) -> pd.DataFrame:
     """Open deals now, by pipeline stage (count and amount)."""
-    d = table(Deal, ctx.con)
-    d = d.filter(~d.is_closed)
-    if ctx.owner_ids is not None:
-        d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
-    df = (
-        d.group_by("stage")
-        .aggregate(deals=d.count(), amount=d.amount.cast("float64").sum())
-        .to_pandas()
-    )
+
+    def build():
+        d = table(Deal, ctx.con)
+        d = d.filter(~d.is_closed)
+        if ctx.owner_ids is not None:
+            d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+        return d.group_by("stage").aggregate(deals=d.count(), amount=d.amount.cast("float64").sum())
+
+    df = ctx.run("pipeline_by_stage", build)
     order = {s: i for i, s in enumerate(DealStage.values)}
     df["order"] = df["stage"].map(order)
     df = df.sort_values("order")

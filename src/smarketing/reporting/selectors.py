@@ -65,7 +65,22 @@ def closed_loop(
     filters: Filters, *, by: str = "all", view: str = "period", tables: FunnelTables | None = None
 ) -> ClosedLoopResult:
     """Closed-loop figures per ``by`` group for the filters (aggregated in the database)."""
-    return _closed_loop(tables or funnel_tables(), spec_for(filters, by=by, view=view))
+    from smarketing.reporting import sqlcache
+
+    # tables are only opened (schema introspection) when a query is not compiled yet
+    lazy = tables or _LazyTables()
+    return _closed_loop(lazy, spec_for(filters, by=by, view=view), run=sqlcache.run)
+
+
+class _LazyTables:
+    """FunnelTables opened on first attribute access (cached SQL needs none of them)."""
+
+    _tables: FunnelTables | None = None
+
+    def __getattr__(self, name):
+        if self._tables is None:
+            self._tables = funnel_tables()
+        return getattr(self._tables, name)
 
 
 def user_names(ids=None) -> dict[int, str]:

@@ -35,7 +35,7 @@ from smarketing.analytics.scoring import (
     score_contacts,
 )
 from smarketing.scoring import data
-from smarketing.scoring.models import LeadScore, ScoreHistory, ScoringDefinition
+from smarketing.scoring.models import LeadScore, PredictiveModel, ScoreHistory, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, parsed_definition
 from smarketing.scoring.store import (
     HISTORY_COLUMNS,
@@ -94,9 +94,7 @@ def do_activate_definition(*, definition: ScoringDefinition, rescore: bool = Tru
     if errors:
         raise ValidationError({"text": [e["text"] for e in errors]})
     with transaction.atomic():
-        ScoringDefinition.objects.filter(active=True).exclude(pk=definition.pk).update(
-            active=False
-        )
+        ScoringDefinition.objects.filter(active=True).exclude(pk=definition.pk).update(active=False)
         definition.active = True
         definition.activated_at = timezone.now()
         definition.save(update_fields=["active", "activated_at"])
@@ -158,13 +156,20 @@ def store_scores(
     for column in ("hand_raiser", "is_mql", "definition_id", "model_version"):
         a = merged[column].astype(object).where(merged[column].notna(), None)
         b = merged[f"{column}_old"].astype(object).where(merged[f"{column}_old"].notna(), None)
-        differs |= (a.map(_scalar) != b.map(_scalar)).to_numpy()
-    old_part = merged[[f"{c}_old" for c in ("fit", "engagement", "hand_raiser", "is_mql")]]
-    old_part.columns = ["fit", "engagement", "hand_raiser", "is_mql"]
+        # Compared in Python: pandas treats None != None as true.
+        differs |= np.array(
+            [x != y for x, y in zip(a.map(_scalar), b.map(_scalar), strict=True)], dtype=bool
+        )
     old_keys = history_keys(
-        old_part.fillna({"fit": 0, "engagement": 0, "hand_raiser": False, "is_mql": False})
-        .assign(probability=merged["probability_old"])
-        .infer_objects(copy=False)
+        pd.DataFrame(
+            {
+                "fit": merged["fit_old"].astype(float).fillna(0.0),
+                "engagement": merged["engagement_old"].astype(float).fillna(0.0),
+                "hand_raiser": merged["hand_raiser_old"].astype(object).fillna(False).astype(bool),
+                "is_mql": merged["is_mql_old"].astype(object).fillna(False).astype(bool),
+                "probability": merged["probability_old"].astype(float),
+            }
+        )
     )
     new_keys = history_keys(merged)
     changed = is_new | (old_keys.to_numpy() != new_keys.to_numpy()).any(axis=1)
@@ -243,8 +248,9 @@ def do_rescore_contacts(
 
     Ingest paths that write touchpoints in batches (``bulk_create`` fires no signal) call
     this with the contacts they touched. Rule scores are written at once; when a predictive
-    model is active its probability is refreshed by a queued task after commit, so a
-    touchpoint's rescore stays within a few milliseconds.
+    model is active the lead is marked ``prediction_stale`` and its probability is refreshed
+    by the next batch (``refresh_stale_predictions``, every 5 minutes), so a touchpoint's
+    rescore stays within a few milliseconds.
     """
     ids = sorted({int(i) for i in contact_ids if i is not None})
     if not ids:
@@ -262,6 +268,9 @@ def do_rescore_contacts(
     attributes = data.touch_attributes(defn)
     kinds = data.touch_kinds(defn)
     done = 0
+    # With a model in force the probability is refreshed in batches (every few minutes, see
+    # tasks.refresh_stale_predictions): a touchpoint's rescore must not wait for it.
+    stale = PredictiveModel.objects.filter(active=True).exists()
     with transaction.atomic():
         for contact_id in ids:
             contact = data.contact_fields(contact_id, fields)
@@ -269,15 +278,23 @@ def do_rescore_contacts(
                 continue
             touches = data.contact_touchpoints(contact_id, attributes=attributes, kinds=kinds)
             score = score_contact(defn, contact=contact, touchpoints=touches, as_of=as_of)
-            _store_one(contact_id, score, row=row, version=defn.version, at=as_of, reason=reason)
+            _store_one(
+                contact_id,
+                score,
+                row=row,
+                version=defn.version,
+                at=as_of,
+                reason=reason,
+                stale=stale,
+            )
             done += 1
-    _queue_predictions(ids)
     return done
 
 
-def _store_one(contact_id, score, *, row, version, at, reason) -> None:
+def _store_one(contact_id, score, *, row, version, at, reason, stale) -> None:
     old = LeadScore.objects.filter(contact_id=contact_id).first()
     values = {
+        "prediction_stale": stale,
         "fit": score.fit,
         "engagement": score.engagement,
         "total": score.total,
@@ -307,16 +324,6 @@ def _store_one(contact_id, score, *, row, version, at, reason) -> None:
         reason=reason,
         at=at,
     )
-
-
-def _queue_predictions(ids: list[int]) -> None:
-    from smarketing.scoring.selectors import active_model_row
-
-    if active_model_row() is None:
-        return
-    from smarketing.scoring.tasks import refresh_predictions_task
-
-    transaction.on_commit(lambda: refresh_predictions_task(ids))
 
 
 def score_all(*, now: dt.datetime | None = None, train_model: bool = True) -> dict:

@@ -69,6 +69,11 @@ class LeadScore(models.Model):
     probability = models.FloatField(null=True, blank=True)
     model_version = models.PositiveIntegerField(null=True, blank=True)
     top_factors = models.JSONField(default=list, blank=True)
+    prediction_stale = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="The rule score changed since the probability was computed (refreshed in batches).",
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -270,6 +270,7 @@ def do_refresh_predictions(*, ids=None, as_of: dt.datetime | None = None) -> dic
     )
     merged["top_factors"] = merged["top_factors"].map(lambda v: v if isinstance(v, list) else [])
     merged["computed_at"] = as_of
+    merged["prediction_stale"] = False
     row, defn = active_definition()
     with transaction.atomic():
         written, history = store_scores(
@@ -280,6 +281,21 @@ def do_refresh_predictions(*, ids=None, as_of: dt.datetime | None = None) -> dic
             full=ids is None,
         )
     return {"refreshed": len(merged), "written": written, "history": history}
+
+
+def do_refresh_stale_predictions(*, batch: int = 50_000) -> dict:
+    """Refresh the leads marked ``prediction_stale`` by the incremental path (in batches)."""
+    from smarketing.scoring.models import LeadScore
+
+    ids = list(
+        LeadScore.objects.filter(prediction_stale=True).values_list("contact_id", flat=True)[:batch]
+    )
+    if not ids:
+        return {"refreshed": 0}
+    with transaction.atomic():
+        out = do_refresh_predictions(ids=ids)
+        LeadScore.objects.filter(contact_id__in=ids).update(prediction_stale=False)
+    return out
 
 
 # --------------------------------------------------------------------------- drift
@@ -318,7 +334,9 @@ def do_check_drift(
             model=row, psi=result.psi, level=result.level, n_new=len(new), detail=out
         )
         out["alert_id"] = alert.pk
-        log.warning("score drift on model v%s: PSI %.3f (%s)", row.version, result.psi, result.level)
+        log.warning(
+            "score drift on model v%s: PSI %.3f (%s)", row.version, result.psi, result.level
+        )
     elif result.level != "stable":
         log.warning("moderate score drift on model v%s: PSI %.3f", row.version, result.psi)
     else:

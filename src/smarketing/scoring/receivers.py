@@ -25,7 +25,9 @@ def on_touchpoint_saved(sender, instance, created, raw=False, **kwargs):
         with transaction.atomic():
             do_rescore_contacts([instance.contact_id], reason="touchpoint")
     except Exception:  # noqa: BLE001 - see the module docstring
-        log.exception("rescoring contact %s after touchpoint %s failed", instance.contact_id, instance.pk)
+        log.exception(
+            "rescoring contact %s after touchpoint %s failed", instance.contact_id, instance.pk
+        )
 
 
 def connect() -> None:

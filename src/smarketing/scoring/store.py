@@ -21,7 +21,7 @@ from smarketing.scoring.models import LeadScore, ScoreHistory
 #: LeadScore columns in write order.
 SCORE_COLUMNS: tuple[str, ...] = (
     "contact_id", "fit", "engagement", "total", "hand_raiser", "is_mql", "definition_id",
-    "probability", "model_version", "top_factors", "computed_at",
+    "probability", "model_version", "top_factors", "prediction_stale", "computed_at",
 )  # fmt: skip
 HISTORY_COLUMNS: tuple[str, ...] = (
     "contact_id", "fit", "engagement", "total", "hand_raiser", "is_mql", "probability",
@@ -65,8 +65,11 @@ def _py(values: np.ndarray | pd.Series) -> list:
 def _rows(frame: pd.DataFrame, columns: Sequence[str], *, sqlite: bool) -> list[tuple]:
     data = []
     for column in columns:
+        if column == "prediction_stale" and column not in frame.columns:
+            data.append([False] * len(frame))
+            continue
         values = frame[column]
-        if column in ("hand_raiser", "is_mql"):
+        if column in ("hand_raiser", "is_mql", "prediction_stale"):
             data.append([bool(v) for v in values.to_numpy()])
         elif column in ("computed_at", "at"):
             data.append([_when(v, sqlite=sqlite) for v in values.tolist()])
@@ -137,22 +140,25 @@ def append_history(frame: pd.DataFrame) -> int:
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         rows = _rows(frame, HISTORY_COLUMNS, sqlite=False)
-        with connection.cursor() as cur, cur.cursor.copy(
-            f"COPY {qn(table)} ({cols}) FROM STDIN"
-        ) as copy:
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return len(rows)
     sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})"
     raw = connection.connection
     for start in range(0, len(frame), _CHUNK):
-        raw.executemany(sql, _rows(frame.iloc[start : start + _CHUNK], HISTORY_COLUMNS, sqlite=True))
+        raw.executemany(
+            sql, _rows(frame.iloc[start : start + _CHUNK], HISTORY_COLUMNS, sqlite=True)
+        )
     return len(frame)
 
 
 def current_scores(ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Stored LeadScore rows (all, or of ``ids``) as a frame with :data:`SCORE_COLUMNS`."""
-    from smarketing.core.ibis_db import backend
+    from smarketing.scoring.data import backend
 
     con = backend()
     t = con.table(LeadScore._meta.db_table)

@@ -20,12 +20,13 @@ def rescore_all_task():
     return do_rescore_all().to_dict()
 
 
-@db_task()
-def refresh_predictions_task(contact_ids):
-    """Refresh the predicted probability of contacts whose rule score just changed."""
-    from smarketing.scoring.predictive import do_refresh_predictions
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("scoring-refresh-stale")
+def refresh_stale_predictions():
+    """Refresh the probability of leads whose rule score changed since it was computed."""
+    from smarketing.scoring.predictive import do_refresh_stale_predictions
 
-    return do_refresh_predictions(ids=list(contact_ids))
+    return do_refresh_stale_predictions()
 
 
 @db_periodic_task(crontab(day_of_week="1", hour="3", minute="17"))

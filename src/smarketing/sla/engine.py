@@ -143,13 +143,25 @@ def evaluate(doc: SlaDocument, data: OpenClocks, now: dt.datetime):
 
 
 def to_db_datetimes(epochs: np.ndarray) -> list:
-    """Epoch seconds to values the database adapter stores for a DateTimeField."""
-    adapt = connection.ops.adapt_datetimefield_value
-    utc = dt.UTC
-    return [
-        None if np.isnan(e) else adapt(dt.datetime.fromtimestamp(round(float(e), 6), utc))
-        for e in epochs
-    ]
+    """Epoch seconds to values the database stores for a DateTimeField (vectorised).
+
+    SQLite: Django's text format ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC); PostgreSQL: an ISO
+    string with ``+00:00`` for a ``timestamptz`` parameter. ``NaN`` becomes ``None``.
+    """
+    epochs = np.asarray(epochs, dtype=np.float64)
+    if epochs.size == 0:
+        return []
+    missing = np.isnan(epochs)
+    micro = np.where(missing, 0, np.round(epochs * 1e6)).astype("int64")
+    text = np.datetime_as_string(micro.astype("datetime64[us]"), unit="us")
+    if connection.vendor == "postgresql":
+        text = np.char.add(text, "+00:00")
+    else:
+        text = np.char.replace(text, "T", " ")
+    out = text.tolist()
+    for i in np.flatnonzero(missing):
+        out[i] = None
+    return out
 
 
 def write_rows(columns: dict[str, list], ids: np.ndarray) -> int:

@@ -9,10 +9,11 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Accounts", "web:accounts"),
     ("Deals", "web:deals"),
     ("Campaigns", "web:campaigns"),
-    ("Attribution", "web:attribution"),
+    ("Attribution", "attribution:index"),
     ("Planning", "planning:index"),
     ("SLA", "sla:contract"),
     ("Content", "content:library"),
+    ("Scoring", "scoring:index"),
 ]
 
 

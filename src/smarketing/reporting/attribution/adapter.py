@@ -1,0 +1,293 @@
+"""Django's database as the attribution engine's inputs (Ibis tables over the app DB).
+
+The engine (:mod:`smarketing.analytics.attribution`) takes a touchpoint table and a
+conversion table; this module builds both as Ibis expressions over the *same* connection
+the ORM uses (:mod:`smarketing.core.ibis_db`), so every join, filter and aggregate runs in
+SQLite or PostgreSQL and no touchpoint row is loaded into Python.
+
+Journeys
+    Contact level: ``journey_id`` is the contact id. Account level (B2B buying committees):
+    ``a<account id>`` (the touch's account, else its contact's account); people without an
+    account stay their own journey ``c<contact id>``. Anonymous touches (no contact and no
+    account) belong to no journey and are left out.
+
+Conversions (CLI / API name → engine kind, time, value)
+    ``lead`` → ``lead_created``: the contact's first stage change into ``lead``; without one,
+    its ``created_at`` unless it is still a ``subscriber`` (never became a lead); value 0.
+    ``mql`` / ``sql`` → ``mql`` / ``sql``: the contact's first stage change into that stage;
+    value 0. ``opportunity`` → ``opportunity_created``: ``Deal.created_at``, value = amount.
+    ``won`` → ``deal_won``: ``Deal.closed_at`` (``created_at`` if a won deal has no close
+    time) of deals won, value = amount. A deal's journey is its primary contact (else the
+    lowest-id contact on its buying committee) or, account level, its account; a deal with
+    neither is journey ``deal:<id>``, which has no touches, so its conversion is reported as
+    ``(no touch)`` rather than dropped.
+
+Period
+    ``since`` / ``until`` filter the conversions of the chosen kind by conversion time
+    (``since <= t < until``). Milestones of other kinds (the lead and opportunity touches of
+    W-shaped / full path) keep their real times. Journeys whose conversions of the kind all
+    fall outside the period are left out entirely (they are neither converting nor
+    non-converting paths in the period), and touches after ``until`` or more than the
+    lookback before ``since`` are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+from django.db.models import Sum
+
+from smarketing.core import ibis_db
+from smarketing.crm.models import (
+    Campaign,
+    CampaignCost,
+    Contact,
+    ContentAsset,
+    Deal,
+    DealContact,
+    Touchpoint,
+)
+from smarketing.funnel.models import StageChange
+
+#: Conversion kinds of the CLI / API / page → the kind names in the engine's conversion table
+#: (the engine's default milestone kinds: lead_created, opportunity_created, deal_won).
+CONVERSIONS: dict[str, str] = {
+    "lead": "lead_created",
+    "mql": "mql",
+    "sql": "sql",
+    "opportunity": "opportunity_created",
+    "won": "deal_won",
+}
+
+#: Levels credit can be given at (touchpoint columns of :func:`touchpoints`).
+LEVELS: tuple[str, ...] = (
+    "channel",
+    "source",
+    "campaign",
+    "content",
+    "keyword",
+    "email_subject",
+    "kind",
+    "team",
+)
+
+#: Levels that campaign costs can be mapped onto (cost, cost per conversion, ROI).
+COST_LEVELS = ("campaign", "channel")
+
+
+def _blank_to_null(col: ir.StringValue) -> ir.StringValue:
+    """Empty strings mean "not set" in Django's CharFields; the engine shows null as (none)."""
+    return col.nullif("")
+
+
+def _epoch(col: ir.Value) -> ir.FloatingValue:
+    # Compare times as epoch seconds: SQLite stores text, so literal timestamps would compare
+    # as strings in a format that may differ from Django's; epoch maths is exact on both.
+    return col.epoch_seconds().cast("float64")
+
+
+def touchpoints(con=None, *, account_level: bool = False) -> ir.Table:
+    """The app's touchpoints as the engine's touchpoint table.
+
+    Columns: ``journey_id`` (string), ``occurred_at``, and every level of :data:`LEVELS`
+    (``campaign`` is the campaign name, ``content`` the content title, ``team`` marketing or
+    sales); blank values are null.
+    """
+    con = con or ibis_db.backend()
+    t = ibis_db.table(Touchpoint, con)
+    camp = ibis_db.table(Campaign, con)
+    camp = camp.select(camp_pk=camp.id, campaign=camp.name)
+    asset = ibis_db.table(ContentAsset, con)
+    asset = asset.select(asset_pk=asset.id, content=asset.title)
+    t = t.left_join(camp, t.campaign_id == camp.camp_pk).left_join(
+        asset, t.content_id == asset.asset_pk
+    )
+    if account_level:
+        people = ibis_db.table(Contact, con)
+        people = people.select(person_pk=people.id, person_account=people.account_id)
+        t = t.left_join(people, t.contact_id == people.person_pk)
+        account = t.account_id.coalesce(t.person_account)
+        journey = ibis.cases(
+            (account.notnull(), "a" + account.cast("string")),
+            (t.contact_id.notnull(), "c" + t.contact_id.cast("string")),
+            else_=ibis.null("string"),
+        )
+    else:
+        journey = t.contact_id.cast("string")
+    out = t.select(
+        journey_id=journey,
+        occurred_at=t.occurred_at,
+        channel=_blank_to_null(t.channel),
+        source=_blank_to_null(t.source),
+        campaign=_blank_to_null(t.campaign),
+        content=_blank_to_null(t.content),
+        keyword=_blank_to_null(t.keyword),
+        email_subject=_blank_to_null(t.email_subject),
+        kind=t.kind,
+        team=t.team,
+    )
+    return out.filter(out.journey_id.notnull())
+
+
+def _contact_journeys(con, *, account_level: bool) -> ir.Table:
+    """``person_pk`` → ``journey_id`` for every contact."""
+    people = ibis_db.table(Contact, con)
+    if account_level:
+        journey = ibis.ifelse(
+            people.account_id.notnull(),
+            "a" + people.account_id.cast("string"),
+            "c" + people.id.cast("string"),
+        )
+    else:
+        journey = people.id.cast("string")
+    return people.select(
+        person_pk=people.id,
+        journey_id=journey,
+        created_at=people.created_at,
+        lifecycle_stage=people.lifecycle_stage,
+    )
+
+
+def conversions(con=None, *, account_level: bool = False) -> ir.Table:
+    """The funnel's conversions as the engine's conversion table.
+
+    Columns ``journey_id`` (string), ``kind`` (engine kind, see :data:`CONVERSIONS`),
+    ``occurred_at`` and ``value`` (float); the mapping is in the module docstring.
+    """
+    con = con or ibis_db.backend()
+    people = _contact_journeys(con, account_level=account_level)
+    sc = ibis_db.table(StageChange, con)
+    firsts = sc.group_by([sc.contact_id, sc.to_stage]).aggregate(first_at=sc.changed_at.min())
+    firsts = firsts.filter(firsts.to_stage.isin(["lead", "mql", "sql"]))
+
+    leads_sc = firsts.filter(firsts.to_stage == "lead")
+    lp = people.left_join(leads_sc, people.person_pk == leads_sc.contact_id)
+    lp = lp.filter(lp.first_at.notnull() | (lp.lifecycle_stage != "subscriber"))
+    parts = [
+        lp.select(
+            journey_id=lp.journey_id,
+            kind=ibis.literal("lead_created"),
+            occurred_at=lp.first_at.coalesce(lp.created_at),
+            value=ibis.literal(0.0),
+        )
+    ]
+    qual = firsts.filter(firsts.to_stage.isin(["mql", "sql"]))
+    qp = qual.join(people, qual.contact_id == people.person_pk)
+    parts.append(
+        qp.select(
+            journey_id=qp.journey_id,
+            kind=qp.to_stage,
+            occurred_at=qp.first_at,
+            value=ibis.literal(0.0),
+        )
+    )
+
+    deals = ibis_db.table(Deal, con)
+    dc = ibis_db.table(DealContact, con)
+    committee = dc.group_by(dc.deal_id).aggregate(member=dc.contact_id.min())
+    d = deals.left_join(committee, deals.id == committee.deal_id)
+    d = d.mutate(person=d.primary_contact_id.coalesce(d.member))
+    d = d.left_join(people, d.person == people.person_pk)
+    if account_level:
+        journey = ibis.cases(
+            (d.account_id.notnull(), "a" + d.account_id.cast("string")),
+            (d.journey_id.notnull(), d.journey_id),
+            else_="deal:" + d.id.cast("string"),
+        )
+    else:
+        journey = d.journey_id.coalesce("deal:" + d.id.cast("string"))
+    d = d.mutate(deal_journey=journey, amount=d.amount.cast("float64"))
+    parts.append(
+        d.select(
+            journey_id=d.deal_journey,
+            kind=ibis.literal("opportunity_created"),
+            occurred_at=d.created_at,
+            value=d.amount,
+        )
+    )
+    won = d.filter(d.is_won)
+    parts.append(
+        won.select(
+            journey_id=won.deal_journey,
+            kind=ibis.literal("deal_won"),
+            occurred_at=won.closed_at.coalesce(won.created_at),
+            value=won.amount,
+        )
+    )
+    schema = {"journey_id": "string", "kind": "string", "occurred_at": "timestamp",
+              "value": "float64"}  # fmt: skip
+    parts = [p.cast(schema) for p in parts]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.union(part, distinct=False)
+    return out
+
+
+def _bounds(since: dt.datetime | None, until: dt.datetime | None) -> tuple[float, float]:
+    lo = since.timestamp() if since else float("-inf")
+    hi = until.timestamp() if until else float("inf")
+    return lo, hi
+
+
+def restrict_period(
+    tp: ir.Table,
+    cv: ir.Table,
+    *,
+    kind: str,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    lookback_days: float,
+) -> tuple[ir.Table, ir.Table]:
+    """Apply the period rule of the module docstring to both tables (``kind`` = engine kind)."""
+    if since is None and until is None:
+        return tp, cv
+    lo, hi = _bounds(since, until)
+    sec = _epoch(cv.occurred_at)
+    in_period = (sec >= lo) & (sec < hi)
+    of_kind = cv.kind == kind
+    cv_out = cv.filter(~of_kind | in_period)
+    inside = cv.filter(of_kind & in_period).select("journey_id").distinct()
+    outside = cv.filter(of_kind & ~in_period).select("journey_id").distinct()
+    excluded = outside.anti_join(inside, "journey_id")
+    tp = tp.anti_join(excluded, "journey_id")
+    tsec = _epoch(tp.occurred_at)
+    cond = tsec < hi
+    if since is not None:
+        cond &= tsec >= lo - float(lookback_days) * 86_400.0
+    return tp.filter(cond), cv_out
+
+
+def costs(
+    by: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[str, float] | None:
+    """Campaign costs per key at the ``campaign`` (name) or ``channel`` level, else ``None``.
+
+    Without a period every cost counts; with one, each cost row counts in proportion to the
+    days of its period (inclusive) inside ``[since, until)``. Channel level sums the costs of
+    the campaigns of each channel.
+    """
+    if by not in COST_LEVELS:
+        return None
+    field = "campaign__name" if by == "campaign" else "campaign__channel"
+    rows = CampaignCost.objects.all()
+    if since is None and until is None:
+        totals = rows.values(field).annotate(total=Sum("amount")).order_by(field)
+        return {r[field]: float(r["total"] or 0) for r in totals if r[field]}
+    # Only the cost rows overlapping the period are read (one per campaign and invoice).
+    if since is not None:
+        rows = rows.filter(period_end__gte=since.date())
+    if until is not None:
+        rows = rows.filter(period_start__lt=until.date() + dt.timedelta(days=1))
+    out: dict[str, Decimal] = {}
+    lo, hi = _bounds(since, until)
+    for key, start, end, amount in rows.values_list(field, "period_start", "period_end", "amount"):
+        if not key:
+            continue
+        p_lo = dt.datetime.combine(start, dt.time(), dt.UTC).timestamp()
+        p_hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
+        overlap = max(0.0, min(hi, p_hi) - max(lo, p_lo))
+        out[key] = out.get(key, Decimal(0)) + amount * Decimal(overlap / (p_hi - p_lo))
+    return {k: float(v) for k, v in sorted(out.items())}

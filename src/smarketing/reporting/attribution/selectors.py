@@ -1,0 +1,317 @@
+"""Attribution reads for the CLI, the API and the page: validate a query, run the engine.
+
+A query is a typed spec (:class:`AttributionQuery`); :func:`parse_query` builds one from
+string parameters (CLI options, API query string, page form) and raises
+:class:`QueryError` naming the field on bad input. :func:`run` credits one model;
+:func:`report` adds the model comparison and the marketing-vs-sales split and is cached
+briefly (Django cache, keyed by the query and a fingerprint of the data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, replace
+
+from django.core.cache import cache
+from django.db.models import Max
+
+from smarketing.analytics.attribution import (
+    ALIASES,
+    MODELS,
+    AttributionError,
+    AttributionResult,
+    attribute,
+    compare_models,
+    normalize_model,
+)
+from smarketing.core import ibis_db
+from smarketing.crm.models import CampaignCost, Deal, DealStageChange, Touchpoint
+from smarketing.funnel.models import StageChange
+from smarketing.reporting.attribution import adapter
+from smarketing.reporting.attribution.adapter import CONVERSIONS, LEVELS
+
+#: Models of the comparison chart (``custom`` needs weights, so it is not compared).
+COMPARED_MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "time_decay",
+    "position_based",
+    "w_shaped",
+    "full_path",
+    "markov",
+    "shapley",
+)
+DATA_DRIVEN = ("markov", "shapley")
+#: Seconds a computed report stays cached (a page refresh is then instant).
+CACHE_SECONDS = 300
+
+
+class QueryError(ValueError):
+    """A bad attribution parameter; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AttributionQuery:
+    """What to attribute: model, level, conversion kind, period and model options.
+
+    ``since`` is inclusive and ``until`` exclusive (both on the conversion time, UTC);
+    ``weights`` are the ``custom`` model's position weights as ``(name, weight)`` pairs.
+    """
+
+    model: str = "linear"
+    by: str = "channel"
+    conversion: str = "won"
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    account_level: bool = False
+    order: int = 1
+    lookback_days: float = 90.0
+    half_life_days: float = 7.0
+    weights: tuple[tuple[str, float], ...] | None = None
+    intervals: bool = False
+    n_boot: int = 100
+
+    @property
+    def kind(self) -> str:
+        """The engine's conversion kind (see :data:`adapter.CONVERSIONS`)."""
+        return CONVERSIONS[self.conversion]
+
+    def cache_key(self) -> str:
+        raw = json.dumps(asdict(self), default=str, sort_keys=True)
+        return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def parse_time(value: str, *, field: str, end: bool = False) -> dt.datetime:
+    """Parse ``YYYY-MM-DD`` or an ISO datetime (naive = UTC).
+
+    A bare date given as ``until`` (``end=True``) means the end of that day, so
+    ``--until 2026-03-31`` includes March 31.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            at = dt.datetime.combine(day, dt.time(), dt.UTC)
+            return at + dt.timedelta(days=1) if end else at
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise QueryError(field, f"{value!r} is not a date (YYYY-MM-DD) or ISO datetime") from None
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def parse_weights(value: str) -> tuple[tuple[str, float], ...]:
+    """``first=0.4,middle=0.2,last=0.4`` or a JSON object → sorted ``(name, weight)`` pairs."""
+    text = value.strip()
+    try:
+        if text.startswith("{"):
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise ValueError
+            pairs = {str(k): float(v) for k, v in raw.items()}
+        else:
+            pairs = {}
+            for part in filter(None, (p.strip() for p in text.split(","))):
+                name, _, number = part.partition("=")
+                pairs[name.strip()] = float(number)
+    except (ValueError, TypeError):
+        raise QueryError(
+            "weights", f"{value!r} is not like first=0.4,middle=0.2,last=0.4"
+        ) from None
+    if not pairs:
+        raise QueryError("weights", "no weights given")
+    return tuple(sorted(pairs.items()))
+
+
+def _number(params: Mapping, field: str, cast, default):
+    raw = params.get(field)
+    if raw is None or raw == "":
+        return default
+    try:
+        return cast(raw)
+    except (TypeError, ValueError):
+        raise QueryError(field, f"{raw!r} is not a number") from None
+
+
+def _flag(params: Mapping, field: str) -> bool:
+    raw = params.get(field)
+    if isinstance(raw, bool):
+        return raw
+    return str(raw or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_query(params: Mapping, *, default_model: str | None = "linear") -> AttributionQuery:
+    """Validate string parameters into an :class:`AttributionQuery`.
+
+    Keys: model, by, conversion, since, until, account_level, order, lookback_days,
+    half_life_days, weights, intervals, n_boot (missing or empty = default).
+    """
+    model = (params.get("model") or default_model or "").strip()
+    if not model:
+        raise QueryError("model", "is required")
+    try:
+        model = normalize_model(model)
+    except AttributionError as exc:
+        raise QueryError("model", str(exc)) from None
+    by = (params.get("by") or "channel").strip()
+    if by not in LEVELS:
+        raise QueryError("by", f"unknown level {by!r}; choose one of {', '.join(LEVELS)}")
+    conversion = (params.get("conversion") or "won").strip()
+    if conversion not in CONVERSIONS:
+        raise QueryError(
+            "conversion",
+            f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}",
+        )
+    since = params.get("since") or None
+    until = params.get("until") or None
+    since = parse_time(since, field="since") if isinstance(since, str) else since
+    until = parse_time(until, field="until", end=True) if isinstance(until, str) else until
+    if since and until and since >= until:
+        raise QueryError("until", "must be after since")
+    order = _number(params, "order", int, 1)
+    if not 1 <= order <= 4:
+        raise QueryError("order", f"must be from 1 to 4, got {order}")
+    lookback = _number(params, "lookback_days", float, 90.0)
+    if not lookback > 0:
+        raise QueryError("lookback_days", f"must be positive, got {lookback:g}")
+    half_life = _number(params, "half_life_days", float, 7.0)
+    if not half_life > 0:
+        raise QueryError("half_life_days", f"must be positive, got {half_life:g}")
+    weights = params.get("weights") or None
+    if isinstance(weights, str):
+        weights = parse_weights(weights)
+    elif isinstance(weights, Mapping):
+        weights = tuple(sorted((str(k), float(v)) for k, v in weights.items()))
+    if model == "custom" and not weights:
+        raise QueryError(
+            "weights", "model custom needs weights, e.g. first=0.4,middle=0.2,last=0.4"
+        )
+    if model != "custom" and weights:
+        raise QueryError("weights", "weights are only used by model custom")
+    intervals = _flag(params, "intervals")
+    if intervals and model not in DATA_DRIVEN:
+        raise QueryError("intervals", f"intervals are computed for markov and shapley, not {model}")
+    n_boot = _number(params, "n_boot", int, 100)
+    if not 2 <= n_boot <= 1000:
+        raise QueryError("n_boot", f"must be from 2 to 1000, got {n_boot}")
+    return AttributionQuery(
+        model=model, by=by, conversion=conversion, since=since, until=until,
+        account_level=_flag(params, "account_level"), order=order, lookback_days=lookback,
+        half_life_days=half_life, weights=weights, intervals=intervals, n_boot=n_boot,
+    )  # fmt: skip
+
+
+@contextmanager
+def inputs(query: AttributionQuery) -> Iterator[tuple]:
+    """The engine's touch and conversion tables for ``query``, as temporary tables.
+
+    Materialising the adapter's joins once (inside the database, ``CREATE TEMP TABLE AS
+    SELECT``; no row enters Python) keeps the engine's SQL shallow enough for SQLite's
+    parser and lets several models (the comparison) reuse the joins. Temporary tables are
+    private to the connection and dropped at the end.
+    """
+    con = ibis_db.backend()
+    tp = adapter.touchpoints(con, account_level=query.account_level)
+    cv = adapter.conversions(con, account_level=query.account_level)
+    tp, cv = adapter.restrict_period(
+        tp, cv, kind=query.kind, since=query.since, until=query.until,
+        lookback_days=query.lookback_days,
+    )  # fmt: skip
+    suffix = uuid.uuid4().hex[:12]
+    names = (f"_smk_attr_tp_{suffix}", f"_smk_attr_cv_{suffix}")
+    made = []
+    try:
+        for name, expr in zip(names, (tp, cv), strict=True):
+            made.append(con.create_table(name, obj=expr, temp=True))
+        yield made[0], made[1]
+    finally:
+        for name in names[: len(made)]:
+            # a temp table dies with the connection anyway: never fail the read on cleanup
+            with suppress(Exception):
+                con.drop_table(name, force=True)
+
+
+def _attribute(tp, cv, query: AttributionQuery, *, by: str | None = None) -> AttributionResult:
+    by = by or query.by
+    return attribute(
+        tp, cv, model=query.model, by=by, conversion_kind=query.kind, order=query.order,
+        lookback_days=query.lookback_days, half_life_days=query.half_life_days,
+        weights=dict(query.weights) if query.weights else None,
+        costs=adapter.costs(by, since=query.since, until=query.until),
+        intervals=query.intervals and by == query.by, n_boot=query.n_boot,
+    )  # fmt: skip
+
+
+def run(query: AttributionQuery) -> AttributionResult:
+    """Credit the query's conversions under its model (raises ``AttributionError``)."""
+    with inputs(query) as (tp, cv):
+        return _attribute(tp, cv, query)
+
+
+def fingerprint() -> str:
+    """A cheap marker of the data's state (newest ids), part of every cache key."""
+    marks = [
+        m.objects.aggregate(x=Max("id"))["x"]
+        for m in (Touchpoint, StageChange, Deal, DealStageChange, CampaignCost)
+    ]
+    return ":".join(str(x or 0) for x in marks)
+
+
+def report(query: AttributionQuery, *, use_cache: bool = True) -> dict:
+    """Everything the page shows, JSON-ready, cached for :data:`CACHE_SECONDS`.
+
+    Keys: ``result`` (the CLI's ``--json`` form), ``team`` (the same model by team:
+    marketing vs sales credit), ``comparison`` (``{"models", "rows": [{"key", "shares",
+    "spread"}]}``, largest spread first) and ``error`` (a message when the engine refused
+    the query, e.g. no conversions of the kind in the period).
+    """
+    key = f"attribution:report:{query.cache_key()}:{fingerprint()}"
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    out: dict = {"result": None, "team": None, "comparison": None, "error": None}
+    try:
+        with inputs(query) as (tp, cv):
+            out["result"] = _attribute(tp, cv, query).to_dict()
+            if query.by == "team":
+                out["team"] = out["result"]
+            else:
+                team_query = replace(query, intervals=False)
+                out["team"] = _attribute(tp, cv, team_query, by="team").to_dict()
+            cmp = compare_models(
+                tp, cv, models=COMPARED_MODELS, by=query.by, conversion_kind=query.kind,
+                lookback_days=query.lookback_days, order=query.order,
+                half_life_days=query.half_life_days,
+            )  # fmt: skip
+            out["comparison"] = cmp.to_dict()
+    except AttributionError as exc:
+        out = {"result": None, "team": None, "comparison": None, "error": str(exc)}
+    cache.set(key, out, CACHE_SECONDS)
+    return out
+
+
+def model_choices() -> list[str]:
+    """Model names offered to users (canonical names plus aliases)."""
+    return [*MODELS, *ALIASES]
+
+
+def cached_result(query: AttributionQuery) -> dict:
+    """:func:`run` as the JSON-ready dict, cached like :func:`report`."""
+    key = f"attribution:result:{query.cache_key()}:{fingerprint()}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = run(query).to_dict()
+        cache.set(key, hit, CACHE_SECONDS)
+    return hit

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from smarketing.reporting.attribution import views
+
+app_name = "attribution"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("plotly.js", views.plotly_js, name="plotly_js"),
+]

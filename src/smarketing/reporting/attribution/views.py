@@ -1,0 +1,164 @@
+"""The attribution page: model, level, conversion, period, team split, comparison, CSV.
+
+The view validates the query (a bad parameter is a 400 naming it), reads the cached report
+(:func:`selectors.report`) and renders; the chart is built here from the comparison.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from functools import lru_cache
+
+import plotly.graph_objects as go
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from plotly.utils import PlotlyJSONEncoder
+
+from smarketing.reporting.attribution import selectors
+from smarketing.reporting.attribution.adapter import CONVERSIONS, COST_LEVELS, LEVELS
+from smarketing.reporting.attribution.selectors import COMPARED_MODELS, QueryError
+
+#: Keys shown in the comparison chart (largest credit under any model first).
+CHART_KEYS = 12
+CONVERSION_LABELS = {
+    "lead": "Lead created",
+    "mql": "MQL",
+    "sql": "SQL",
+    "opportunity": "Opportunity created (pipeline)",
+    "won": "Deal won (revenue)",
+}
+
+
+@lru_cache(maxsize=1)
+def _plotly_source() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+@cache_control(max_age=86400, public=True)
+def plotly_js(request):
+    """Plotly's JavaScript, served from the installed ``plotly`` package (no CDN)."""
+    return HttpResponse(_plotly_source(), content_type="application/javascript")
+
+
+def comparison_figure(comparison: dict, *, selected: str) -> str:
+    """Grouped bars: each key's share under every model (Plotly figure JSON)."""
+    rows = sorted(comparison["rows"], key=lambda r: (-max(r["shares"].values()), r["key"]))
+    rows = rows[:CHART_KEYS]
+    keys = [r["key"] for r in rows]
+    fig = go.Figure()
+    for model in comparison["models"]:
+        fig.add_bar(
+            name=model,
+            x=keys,
+            y=[r["shares"][model] for r in rows],
+            marker_line_width=2 if model == selected else 0,
+            marker_line_color="#111",
+            hovertemplate="%{x}<br>" + model + ": %{y:.1%}<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="group",
+        height=420,
+        margin={"l": 50, "r": 10, "t": 10, "b": 110},
+        yaxis={"tickformat": ".0%", "title": "share of credit"},
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder)
+
+
+def disagreements(comparison: dict, *, limit: int = 6) -> list[dict]:
+    """The keys whose credit depends most on the model: spread, lowest and highest model."""
+    out = []
+    for row in comparison["rows"][:limit]:
+        if row["spread"] <= 0:
+            break
+        low = min(row["shares"], key=lambda m: (row["shares"][m], m))
+        high = max(row["shares"], key=lambda m: (row["shares"][m], m))
+        out.append(
+            {
+                "key": row["key"],
+                "spread": row["spread"],
+                "low_model": low,
+                "low": row["shares"][low],
+                "high_model": high,
+                "high": row["shares"][high],
+            }
+        )
+    return out
+
+
+def _csv(result: dict) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"attribution-{result['model']}-{result['by']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    bounds = {i["key"]: i for i in result.get("intervals", {}).get("keys", [])}
+    has_cost = any("cost" in c for c in result["credits"])
+    header = [result["by"], "conversions", "value", "share"]
+    if bounds:
+        header += ["conversions_low", "conversions_high", "share_low", "share_high"]
+    if has_cost:
+        header += ["cost", "cost_per_conversion", "roi"]
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for c in result["credits"]:
+        row = [c["key"], c["conversions"], c["value"], c["share"]]
+        if bounds:
+            b = bounds.get(c["key"], {})
+            row += [
+                b.get(f) for f in ("conversions_low", "conversions_high", "share_low", "share_high")
+            ]
+        if has_cost:
+            row += [c.get("cost"), c.get("cost_per_conversion"), c.get("roi")]
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+@login_required
+def index(request):
+    """Attribution: credit per key under one model, team split, model comparison."""
+    try:
+        query = selectors.parse_query(request.GET)
+    except QueryError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    data = selectors.report(query)
+    result = data["result"]
+    if request.GET.get("format") == "csv":
+        if result is None:
+            return HttpResponseBadRequest(data["error"], content_type="text/plain; charset=utf-8")
+        return _csv(result)
+    context = {
+        "query": query,
+        "data": data,
+        "result": result,
+        "models": selectors.model_choices(),
+        "levels": LEVELS,
+        "conversions": [(k, CONVERSION_LABELS[k]) for k in CONVERSIONS],
+        "since": query.since.date().isoformat() if query.since else "",
+        "until": _until_text(query),
+        "weights": ",".join(f"{k}={v:g}" for k, v in query.weights or ()),
+        "cost_levels": COST_LEVELS,
+        "compared": COMPARED_MODELS,
+    }
+    if result is not None:
+        bounds = {i["key"]: i for i in result.get("intervals", {}).get("keys", [])}
+        context["rows"] = [dict(c, interval=bounds.get(c["key"])) for c in result["credits"]]
+        context["has_cost"] = any("cost" in c for c in result["credits"])
+        context["has_intervals"] = bool(bounds)
+        context["team"] = data["team"]["credits"] if data["team"] else []
+        context["chart"] = comparison_figure(data["comparison"], selected=query.model)
+        context["disagreements"] = disagreements(data["comparison"])
+    return render(request, "attribution/index.html", context)
+
+
+def _until_text(query) -> str:
+    if query.until is None:
+        return ""
+    # A bare date means "through that day": show the day before the exclusive bound.
+    if query.until.time() == dt.time() and query.until.tzinfo is not None:
+        return (query.until - dt.timedelta(days=1)).date().isoformat()
+    return query.until.isoformat()

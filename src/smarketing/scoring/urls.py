@@ -1,0 +1,14 @@
+from django.urls import path
+
+from smarketing.scoring import views
+
+app_name = "scoring"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("edit/", views.edit, name="edit"),
+    path("definitions/<int:definition_id>/activate", views.activate, name="activate"),
+    path("model/", views.model_page, name="model"),
+    path("leads/<int:contact_id>/explanation", views.explanation, name="explanation"),
+    path("plotly.js", views.plotly_js, name="plotly"),
+]
