@@ -40,9 +40,7 @@ def test_invalid_definition_is_rejected_with_lines_and_active_unchanged(
 
 
 @pytest.mark.django_db
-def test_a_row_corrupted_behind_the_apps_back_never_activates(
-    definition_text, bad_definition_text
-):
+def test_a_row_corrupted_behind_the_apps_back_never_activates(definition_text, bad_definition_text):
     DEFINITION, BAD = definition_text, bad_definition_text
     good = do_save_definition(text=DEFINITION, activate=True, rescore=False)
     other = do_save_definition(text=DEFINITION)

@@ -33,11 +33,11 @@ def test_incremental_equals_bulk(scoring_world, definition_text):
     assert incremental[ann][0] == 49
     # Demo 30 at 20 days (two half-lives) = 7.5; pricing 5 + 2.5 (day cap 7.5) at 3 days;
     # spring 2.5 and ebook 4 + 4 + 2 (cap 10) at 1 day.
-    expected = 7.5 + 7.5 * 0.5 ** 0.3 + (2.5 + 10) * 0.5 ** 0.1
+    expected = 7.5 + 7.5 * 0.5**0.3 + (2.5 + 10) * 0.5**0.1
     assert incremental[ann][1] == pytest.approx(expected)
     assert incremental[ann][3] is True and incremental[ann][4] is True
     assert incremental[bob][0] == -15  # free mail, manager not scored, small company
-    assert incremental[bob][1] == pytest.approx(1.5 * 0.5 ** 0.5)
+    assert incremental[bob][1] == pytest.approx(1.5 * 0.5**0.5)
     assert incremental[dee][3] is False  # its demo request is after T0
     assert incremental[eve][:3] == (0, 0, 0)
 
@@ -75,7 +75,9 @@ def test_touchpoint_save_rescores_and_appends_history(scoring_world, definition_
     Touchpoint.objects.create(contact=eve, occurred_at=now, kind="sales_call")
     assert ScoreHistory.objects.filter(contact=eve).count() == 2
     # Bulk rescore after a definition change appends history for the changed contacts only.
-    changed = definition_text.replace("version: 2", "version: 5").replace("points: -15", "points: -40")
+    changed = definition_text.replace("version: 2", "version: 5").replace(
+        "points: -15", "points: -40"
+    )
     do_save_definition(text=changed, activate=True, rescore=False)
     before = ScoreHistory.objects.count()
     summary = do_rescore_all()
@@ -107,7 +109,9 @@ def test_selectors_for_the_inbox_and_the_mql_rule(scoring_world, definition_text
     assert all(p.basis == "rule" and p.probability is None for p in order)
     # A probability, where a model gave one, ranks above rule-only leads.
     LeadScore.objects.filter(contact=eve).update(probability=0.4)
-    order = sorted(scores_for([c.pk for c in scoring_world["people"]]).values(), key=lambda p: p.sort_key)
+    order = sorted(
+        scores_for([c.pk for c in scoring_world["people"]]).values(), key=lambda p: p.sort_key
+    )
     assert order[1].contact_id == eve.pk and order[1].basis == "probability"
     ready = sales_ready(ann)
     assert ready.hand_raiser and ready.is_mql and ready.fit == 49 and ready.definition_version == 2

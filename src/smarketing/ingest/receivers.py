@@ -4,7 +4,7 @@
 - funnel ``lead_assigned`` → ``lead.assigned``
 - funnel ``lead_reviewed`` → ``lead.accepted`` / ``lead.rejected``
 - a saved ``DealStageChange`` to closed won / lost → ``deal.won`` / ``deal.lost``
-- ``sla.breached`` is emitted by the SLA app itself: ``emit("sla.breached", payload)``.
+- SLA ``sla_breached`` (sent on commit once a breach is notified) → ``sla.breached``
 
 A webhook must never break the business action that triggered it, so each receiver logs and
 swallows its own errors (inside a savepoint, leaving the caller's transaction usable).
@@ -155,6 +155,25 @@ def _emit_deal_closed(change_id: int) -> None:
     )
 
 
+@_safe
+def on_sla_breached(sender, breach, **kwargs):
+    clock = breach.clock
+    emit(
+        "sla.breached",
+        {
+            "contact": contact_data(clock.contact),
+            "owner": _user(clock.owner),
+            "clock": breach.kind,
+            "rule": breach.get_kind_display(),
+            "due": breach.due,
+            "detected_at": breach.detected_at,
+            "overdue_hours": round(breach.overdue_hours, 2),
+            "escalated_to": _user(breach.escalated_to),
+        },
+        event_id=f"breach-{breach.pk}",
+    )
+
+
 def connect() -> None:
     """Connect the receivers (idempotent: Django dedupes on ``dispatch_uid``)."""
     from smarketing.crm.models import DealStageChange
@@ -167,3 +186,8 @@ def connect() -> None:
     post_save.connect(
         on_deal_stage_change, sender=DealStageChange, dispatch_uid="ingest.webhooks.deal_closed"
     )
+    try:
+        from smarketing.sla.signals import sla_breached
+    except ImportError:  # the SLA app without its signal: nothing to listen to
+        return
+    sla_breached.connect(on_sla_breached, dispatch_uid="ingest.webhooks.sla_breached")

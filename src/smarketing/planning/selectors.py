@@ -28,7 +28,7 @@ from smarketing.analytics.planning import (
 from smarketing.core.ibis_db import table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
-from smarketing.planning.ibis_safe import backend
+from smarketing.core.ibis_db import backend
 from smarketing.planning.models import Goal
 
 #: Groupings the measured rates can be split by.

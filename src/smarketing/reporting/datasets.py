@@ -18,7 +18,7 @@ from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
 from smarketing.core.ibis_db import table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
-from smarketing.planning.ibis_safe import backend
+from smarketing.core.ibis_db import backend
 from smarketing.reporting import selectors, sqlcache
 from smarketing.reporting.filters import Filters
 

@@ -24,7 +24,7 @@ from smarketing.crm.models import (
     Touchpoint,
 )
 from smarketing.funnel.models import LeadReview, StageChange
-from smarketing.planning.ibis_safe import backend
+from smarketing.core.ibis_db import backend
 from smarketing.reporting.filters import Filters
 
 log = logging.getLogger(__name__)

@@ -154,12 +154,10 @@ def store_scores(
         b = merged[f"{column}_old"].astype(float).to_numpy()
         differs |= ~(np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b)))
     for column in ("hand_raiser", "is_mql", "definition_id", "model_version"):
-        a = merged[column].astype(object).where(merged[column].notna(), None)
-        b = merged[f"{column}_old"].astype(object).where(merged[f"{column}_old"].notna(), None)
-        # Compared in Python: pandas treats None != None as true.
-        differs |= np.array(
-            [x != y for x, y in zip(a.map(_scalar), b.map(_scalar), strict=True)], dtype=bool
-        )
+        # Flags and ids as numbers with -1 for "none" (pandas treats None != None as true).
+        a = pd.to_numeric(merged[column].astype(object), errors="coerce").fillna(-1)
+        b = pd.to_numeric(merged[f"{column}_old"].astype(object), errors="coerce").fillna(-1)
+        differs |= a.to_numpy(dtype=float) != b.to_numpy(dtype=float)
     old_keys = history_keys(
         pd.DataFrame(
             {
@@ -179,16 +177,6 @@ def store_scores(
     hist["reason"] = reason
     hist["at"] = at
     return written, append_history(hist)
-
-
-def _scalar(value):
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def do_rescore_all(*, as_of: dt.datetime | None = None, reason: str = "bulk") -> RescoreSummary:

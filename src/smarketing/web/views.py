@@ -1,4 +1,4 @@
-"""Pages of the web shell: home, record lists and detail pages, section landing pages."""
+"""Pages of the web shell: home, and the record lists and detail pages."""
 
 from __future__ import annotations
 
@@ -6,25 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q, Sum
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from smarketing.crm.choices import DealStage, LifecycleStage
 from smarketing.crm.models import Account, Campaign, Contact, Deal
-
-SECTIONS = {
-    "dashboards": (
-        "Dashboards",
-        "Marketing, sales and joint smarketing dashboards: one version of the numbers.",
-    ),
-    "attribution": (
-        "Attribution",
-        "Multi-touch attribution that credits marketing and sales touches fairly.",
-    ),
-    "planning": ("Planning", "Shared revenue goals worked backwards into leads, with pacing."),
-    "sla": ("SLA", "The service level agreement between marketing and sales, enforced."),
-    "content": ("Content", "The content library sales can actually find and use."),
-}
 
 
 def healthz(request):
@@ -52,15 +38,6 @@ def home(request):
         revenue=Sum("amount", filter=Q(is_won=True)),
     )
     return render(request, "web/home.html", {"funnel": funnel, "deals": deals})
-
-
-@login_required
-def section(request, section: str):
-    """Landing page of a section whose full page is built by its own app."""
-    if section not in SECTIONS:
-        raise Http404(section)
-    title, blurb = SECTIONS[section]
-    return render(request, "web/section.html", {"title": title, "blurb": blurb})
 
 
 @login_required

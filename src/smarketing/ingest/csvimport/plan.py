@@ -58,6 +58,8 @@ class BatchPlan:
     stage_changes: list[StageChange] = field(default_factory=list)
     deal_changes: list[DealStageChange] = field(default_factory=list)
     deal_contacts: list[DealContact] = field(default_factory=list)
+    guesses: list[DealStageChange] = field(default_factory=list)
+    dropped_guesses: list[tuple[int, int]] = field(default_factory=list)
     new_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     changed_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     candidates: list[tuple[str, object, object, float, str]] = field(default_factory=list)
@@ -106,6 +108,22 @@ class BatchPlan:
             _bind(change, "deal")
         if self.deal_changes:
             DealStageChange.objects.bulk_create(self.deal_changes, batch_size=2000)
+        if self.guesses:
+            ExternalRef.objects.bulk_create(
+                [
+                    ExternalRef(
+                        system="smarketing",
+                        object_type="deal_stage_guess",
+                        external_id=str(change.pk),
+                        object_id=change.pk,
+                        fingerprint=str(change.deal_id),
+                    )
+                    for change in self.guesses
+                ]
+            )
+        if self.dropped_guesses:
+            ExternalRef.objects.filter(pk__in=[r for r, _ in self.dropped_guesses]).delete()
+            DealStageChange.objects.filter(pk__in=[c for _, c in self.dropped_guesses]).delete()
         for link in self.deal_contacts:
             _bind(link, "contact")
         if self.deal_contacts:

@@ -33,6 +33,7 @@ Period
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -78,6 +79,31 @@ LEVELS: tuple[str, ...] = (
 COST_LEVELS = ("campaign", "channel")
 
 
+@contextlib.contextmanager
+def _cursor_without_commit(raw):
+    cursor = raw.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def backend():
+    """:func:`ibis_db.backend` that never commits Django's transaction.
+
+    Ibis' SQLite backend wraps schema look-ups (``con.table``) and in-memory table
+    registration in ``begin()``, which *commits* the connection: inside Django's
+    ``atomic`` (a request, a test) that would end the transaction half-way. Its cursor
+    context is replaced, on this backend instance only, by one that just closes the cursor.
+    PostgreSQL's backend uses savepoints there and needs nothing.
+    """
+    con = ibis_db.backend()
+    if con.name == "sqlite":
+        raw = con.con
+        con.begin = lambda: _cursor_without_commit(raw)
+    return con
+
+
 def _blank_to_null(col: ir.StringValue) -> ir.StringValue:
     """Empty strings mean "not set" in Django's CharFields; the engine shows null as (none)."""
     return col.nullif("")
@@ -96,7 +122,7 @@ def touchpoints(con=None, *, account_level: bool = False) -> ir.Table:
     (``campaign`` is the campaign name, ``content`` the content title, ``team`` marketing or
     sales); blank values are null.
     """
-    con = con or ibis_db.backend()
+    con = con or backend()
     t = ibis_db.table(Touchpoint, con)
     camp = ibis_db.table(Campaign, con)
     camp = camp.select(camp_pk=camp.id, campaign=camp.name)
@@ -157,7 +183,7 @@ def conversions(con=None, *, account_level: bool = False) -> ir.Table:
     Columns ``journey_id`` (string), ``kind`` (engine kind, see :data:`CONVERSIONS`),
     ``occurred_at`` and ``value`` (float); the mapping is in the module docstring.
     """
-    con = con or ibis_db.backend()
+    con = con or backend()
     people = _contact_journeys(con, account_level=account_level)
     sc = ibis_db.table(StageChange, con)
     firsts = sc.group_by([sc.contact_id, sc.to_stage]).aggregate(first_at=sc.changed_at.min())

@@ -18,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max
 
 from smarketing.analytics.attribution import (
@@ -29,7 +30,6 @@ from smarketing.analytics.attribution import (
     compare_models,
     normalize_model,
 )
-from smarketing.core import ibis_db
 from smarketing.crm.models import CampaignCost, Deal, DealStageChange, Touchpoint
 from smarketing.funnel.models import StageChange
 from smarketing.reporting.attribution import adapter
@@ -221,7 +221,7 @@ def inputs(query: AttributionQuery) -> Iterator[tuple]:
     parser and lets several models (the comparison) reuse the joins. Temporary tables are
     private to the connection and dropped at the end.
     """
-    con = ibis_db.backend()
+    con = adapter.backend()
     tp = adapter.touchpoints(con, account_level=query.account_level)
     cv = adapter.conversions(con, account_level=query.account_level)
     tp, cv = adapter.restrict_period(
@@ -230,16 +230,56 @@ def inputs(query: AttributionQuery) -> Iterator[tuple]:
     )  # fmt: skip
     suffix = uuid.uuid4().hex[:12]
     names = (f"_smk_attr_tp_{suffix}", f"_smk_attr_cv_{suffix}")
-    made = []
+    # Created through Django's cursor, not ibis' create_table: ibis commits the connection
+    # after DDL, which would end the caller's transaction (and a test's isolation).
+    made: list[str] = []
     try:
-        for name, expr in zip(names, (tp, cv), strict=True):
-            made.append(con.create_table(name, obj=expr, temp=True))
-        yield made[0], made[1]
+        with connection.cursor() as cursor:
+            for name, expr in zip(names, (tp, cv), strict=True):
+                cursor.execute(_create_temp(name, expr))
+                made.append(name)
+                cursor.execute(f'INSERT INTO "{name}" {con.compile(expr)}')
+        database = "temp" if connection.vendor == "sqlite" else None
+        yield tuple(con.table(name, database=database) for name in names)
     finally:
-        for name in names[: len(made)]:
-            # a temp table dies with the connection anyway: never fail the read on cleanup
-            with suppress(Exception):
-                con.drop_table(name, force=True)
+        # a temp table dies with the connection anyway: never fail the read on cleanup
+        with suppress(Exception), connection.cursor() as cursor:
+            for name in made:
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+#: Column types of the temp tables (the adapter's tables hold only these).
+_SQL_TYPES = {
+    "sqlite": {"string": "TEXT", "timestamp": "TIMESTAMP", "float64": "REAL"},
+    "postgresql": {
+        "string": "TEXT",
+        "timestamp": "TIMESTAMP WITH TIME ZONE",
+        "float64": "DOUBLE PRECISION",
+    },
+}
+
+
+def _type_name(dtype) -> str:
+    if dtype.is_string():
+        return "string"
+    if dtype.is_timestamp():
+        return "timestamp"
+    if dtype.is_floating():
+        return "float64"
+    raise TypeError(f"no temp-table type for {dtype}")
+
+
+def _create_temp(name: str, expr) -> str:
+    """``CREATE TEMPORARY TABLE`` with declared column types.
+
+    Declared types matter on SQLite: ``CREATE TABLE AS SELECT`` would declare the time
+    column without a type, and Ibis would then read it as a string.
+    """
+    types = _SQL_TYPES[connection.vendor]
+    cols = ", ".join(
+        f'"{col}" {types[_type_name(dtype)]}' for col, dtype in expr.schema().items()
+    )
+    return f'CREATE TEMPORARY TABLE "{name}" ({cols})'
 
 
 def _attribute(tp, cv, query: AttributionQuery, *, by: str | None = None) -> AttributionResult:

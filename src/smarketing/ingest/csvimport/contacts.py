@@ -1,0 +1,359 @@
+"""Plan the writes of contact rows (HubSpot, Salesforce leads, Mautic, generic).
+
+Per row: find the contact by the source record id (external ref), then by normalised email
+(a repeated person is merged into the existing contact, not duplicated), or create it; find
+or create its account (domain, exact name, fuzzy name); rebuild its stage history.
+
+History rules (historical facts, written directly, not through the live funnel rules):
+
+- "Became a … Date", ``ConvertedDate`` and generic ``<stage>_at`` cells become StageChange
+  rows with their original timestamps, sorted by time; ``from_stage`` is the stage of the
+  event just before in time (existing rows included).
+- A stage the person already has a StageChange for is not logged again (re-imports, and a
+  merged duplicate's own "Became a" dates, add nothing).
+- Out-of-order dates (a customer date before the MQL date) are kept as they are: the order
+  is the order of the timestamps, and the forward-only rule of live transitions does not
+  apply to them.
+- The contact's stage is the export's current stage (``Lifecycle Stage``) for its own
+  record, otherwise the stage of the latest event; a merged record changes the stage only if
+  its stage was reached later than the contact's. When the current stage has no history row
+  one is logged at the best known time (rule ``import:<system>``, reason saying so).
+"""
+
+from __future__ import annotations
+
+from smarketing.crm.choices import FUNNEL_ORDER
+from smarketing.crm.dedupe import AccountIndex
+from smarketing.crm.models import Account, Contact, DealContact
+from smarketing.funnel.models import StageChange
+from smarketing.ingest.csvimport.models import ExternalRef
+from smarketing.ingest.csvimport.plan import (
+    BatchPlan,
+    Directory,
+    country_code,
+    fingerprint,
+    lead_status,
+    pk_of,
+    too_long,
+)
+from smarketing.ingest.formats import AccountRecord, ContactRecord, RowError, StageEventRecord
+
+_ORDER = {stage: i for i, stage in enumerate(FUNNEL_ORDER)}
+
+
+def _event_sort(event: StageEventRecord):
+    return (event.at, _ORDER.get(event.stage, 99))
+
+
+def contact_key(record: ContactRecord) -> str:
+    """The external-ref key of a contact record: its record id, else ``email:<address>``."""
+    return record.external_id or f"email:{record.email}"
+
+
+class ContactPlanner:
+    """Plans contact rows of one batch against what the database and the batch hold."""
+
+    def __init__(self, *, system: str, accounts: AccountIndex, directory: Directory) -> None:
+        self.system = system
+        self.accounts = accounts
+        self.directory = directory
+
+    # -- prefetch ---------------------------------------------------------------------------
+    def prefetch(self, rows) -> None:
+        """Load the refs, contacts, accounts refs, deal refs and history the batch needs."""
+        keys, emails, account_refs, deal_refs = set(), set(), set(), set()
+        for result in rows:
+            for rec in result.records:
+                if isinstance(rec, ContactRecord):
+                    keys.add(contact_key(rec))
+                    if rec.email:
+                        emails.add(rec.email)
+                    if rec.converted_deal_ref:
+                        deal_refs.add(rec.converted_deal_ref)
+                elif isinstance(rec, AccountRecord) and rec.external_id:
+                    account_refs.add(rec.external_id)
+        self.refs = _refs(self.system, "contact", keys)
+        self.account_refs = {k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()}
+        self.deal_refs = {k: r.object_id for k, r in _refs(self.system, "deal", deal_refs).items()}
+        ids = {r.object_id for r in self.refs.values()}
+        found = list(Contact.objects.filter(id__in=ids)) if ids else []
+        if emails:
+            found += list(Contact.objects.filter(email__in=emails).exclude(id__in=ids))
+        self.by_id = {c.pk: c for c in found}
+        self.by_email = {c.email: c for c in found if c.email}
+        self.history: dict[int, list[tuple[str, object]]] = {}
+        if self.by_id:
+            for contact_id, stage, at in StageChange.objects.filter(
+                contact_id__in=list(self.by_id)
+            ).values_list("contact_id", "to_stage", "changed_at"):
+                self.history.setdefault(contact_id, []).append((stage, at))
+        # Staged in this batch: unsaved contacts by email / key, their history.
+        self.pending_by_email: dict[str, Contact] = {}
+        self.pending_refs: dict[str, tuple[ExternalRef, object]] = {}
+        self.pending_history: dict[int, list[tuple[str, object]]] = {}
+
+    # -- planning ---------------------------------------------------------------------------
+    def plan(self, result, plan: BatchPlan) -> None:
+        """Stage the writes of one valid contact row (or add its errors and stage nothing)."""
+        rec = next(r for r in result.records if isinstance(r, ContactRecord))
+        account_rec = next((r for r in result.records if isinstance(r, AccountRecord)), None)
+        events = sorted(
+            (r for r in result.records if isinstance(r, StageEventRecord)), key=_event_sort
+        )
+        row = result.row_number
+        key = contact_key(rec)
+        fp = fingerprint(result.records)
+        ref, target = self._ref(key)
+        contact, mode = None, "create"
+        if ref is not None and target is not None:
+            contact, mode = target, "update"
+            if ref.fingerprint == fp:
+                plan.count("contact", "skipped")
+                plan.count("stage_change", "skipped", len(events))
+                if account_rec is not None:
+                    plan.count("account", "skipped")
+                return
+        elif rec.email:
+            contact = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
+            if contact is not None:
+                mode = "merge"
+        if too_long(
+            plan.errors,
+            row,
+            [
+                ("first_name", rec.first_name, 100),
+                ("last_name", rec.last_name, 100),
+                ("title", rec.title, 200),
+                ("phone", rec.phone, 50),
+                ("company_name", account_rec.name if account_rec else None, 200),
+            ],
+        ):
+            return
+        if mode == "update" and rec.email and rec.email != contact.email:
+            other = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
+            if other is not None and other is not contact:
+                plan.errors.append(
+                    RowError(
+                        row,
+                        "email",
+                        rec.email,
+                        f"another contact (#{pk_of(other) or 'new'}) already has this email; "
+                        "merge the two in the duplicate review queue first",
+                    )
+                )
+                return
+        account = self._account(account_rec, plan) if account_rec else None
+        if contact is None:
+            contact = Contact()
+            plan.new_contacts.append(contact)
+            plan.count("contact", "created")
+            changed = self._apply(contact, rec, events, account, plan, mode)
+        else:
+            changed = self._apply(contact, rec, events, account, plan, mode)
+            if contact.pk is not None and changed:
+                plan.changed_contacts[contact.pk] = contact
+            plan.count("contact", "merged" if mode == "merge" else ("updated" if changed else "skipped"))
+        if contact.email:
+            self.pending_by_email[contact.email] = contact
+        self._history(contact, rec, events, plan)
+        if rec.converted_deal_ref and rec.converted_deal_ref in self.deal_refs:
+            plan.deal_contacts.append(
+                DealContact(deal_id=self.deal_refs[rec.converted_deal_ref], contact=contact)
+            )
+        self._stage_ref(key, fp, ref, contact, plan)
+
+    def _ref(self, key: str):
+        if key in self.pending_refs:
+            ref, target = self.pending_refs[key]
+            return ref, target
+        ref = self.refs.get(key)
+        if ref is None:
+            return None, None
+        return ref, self.by_id.get(ref.object_id)
+
+    def _stage_ref(self, key, fp, ref, target, plan: BatchPlan) -> None:
+        if key in self.pending_refs:
+            ref, _ = self.pending_refs[key]
+            ref.fingerprint = fp
+            self.pending_refs[key] = (ref, target)
+            for i, (r, _t) in enumerate(plan.new_refs):
+                if r is ref:
+                    plan.new_refs[i] = (ref, target)
+            return
+        if ref is None:
+            ref = ExternalRef(system=self.system, object_type="contact", external_id=key)
+            plan.new_refs.append((ref, target))
+        else:
+            plan.changed_refs.append((ref, target))
+        ref.fingerprint = fp
+        self.pending_refs[key] = (ref, target)
+
+    def _apply(self, contact: Contact, rec, events, account, plan: BatchPlan, mode: str) -> bool:
+        """Set the contact's fields from the record; ``True`` when something changed.
+
+        Its own record (create, update) overwrites with every non-blank value; a merged
+        record (another source record of the same person) only fills blanks.
+        """
+        values = {
+            "email": rec.email,
+            "first_name": rec.first_name,
+            "last_name": rec.last_name,
+            "title": rec.title,
+            "phone": rec.phone,
+            "country": country_code(rec.country) or None,
+            "account": account,
+            "persona_id": self.directory.persona(rec.persona, plan),
+            "owner_id": self.directory.owner(rec.owner_ref, plan),
+            "status": lead_status(rec.lead_status),
+            "original_source": (rec.original_source or "")[:100] or None,
+            "original_channel": (rec.channel or "")[:50] or None,
+            "created_at": rec.created_at,
+        }
+        changed = False
+        for name, value in values.items():
+            if value is None:
+                continue
+            if name == "account":
+                current = contact._state.fields_cache.get("account") or contact.account_id
+                if pk_of(current) == pk_of(value) and pk_of(value) is not None:
+                    continue
+                if current is value:
+                    continue
+                if mode == "merge" and contact.account_id is not None:
+                    continue
+                if isinstance(value, int):
+                    contact.account_id = value
+                else:
+                    contact.account = value
+                changed = True
+                continue
+            current = getattr(contact, name)
+            if mode == "merge" and current not in (None, "") and name != "created_at":
+                continue
+            if name == "created_at" and mode == "merge" and current and current <= value:
+                continue  # a person exists since the earliest of their records
+            if current != value:
+                setattr(contact, name, value)
+                changed = True
+        return self._stage(contact, rec, events, mode) or changed
+
+    def _stage(self, contact: Contact, rec, events, mode: str) -> bool:
+        own = rec.lifecycle_stage or (events[-1].stage if events else None)
+        if own is None:
+            if contact.pk is None and contact.stage_changed_at is None:
+                contact.stage_changed_at = contact.created_at
+            return False
+        dated = [e.at for e in events if e.stage == own]
+        own_at = dated[-1] if dated else None
+        guess = own_at or (events[-1].at if events else None) or rec.created_at
+        before = (contact.lifecycle_stage, contact.stage_changed_at)
+        if mode == "create" or (mode == "update" and contact.pk is None):
+            contact.lifecycle_stage = own
+            contact.stage_changed_at = guess or contact.created_at
+        elif mode == "update":
+            if own != contact.lifecycle_stage:
+                contact.lifecycle_stage = own
+                contact.stage_changed_at = own_at or guess
+            elif own_at:
+                contact.stage_changed_at = own_at
+        else:  # merge: the most recent of the two wins
+            if guess and (contact.stage_changed_at is None or guess > contact.stage_changed_at):
+                contact.lifecycle_stage = own
+                contact.stage_changed_at = guess
+        return (contact.lifecycle_stage, contact.stage_changed_at) != before
+
+    def _history(self, contact: Contact, rec, events, plan: BatchPlan) -> None:
+        key = contact.pk if contact.pk is not None else id(contact)
+        known = list(self.history.get(contact.pk, [])) if contact.pk else []
+        known += self.pending_history.get(key, [])
+        stages = {stage for stage, _ in known}
+        new = []
+        for event in events:
+            if event.stage in stages:
+                plan.count("stage_change", "skipped")
+                continue
+            stages.add(event.stage)
+            source = event.source_stage or event.stage
+            new.append((event.stage, event.at, f"historical: {source}"[:300]))
+        if contact.lifecycle_stage not in stages:
+            at = contact.stage_changed_at or contact.created_at
+            new.append((contact.lifecycle_stage, at, "stage at import (no date in the export)"))
+        if not new:
+            return
+        timeline = sorted(
+            [(at, _ORDER.get(stage, 99), stage, None) for stage, at in known]
+            + [(at, _ORDER.get(stage, 99), stage, reason) for stage, at, reason in new],
+            key=lambda item: (item[0], item[1]),
+        )
+        previous = ""
+        for at, _order, stage, reason in timeline:
+            if reason is not None:
+                plan.stage_changes.append(
+                    StageChange(
+                        contact=contact,
+                        from_stage=previous,
+                        to_stage=stage,
+                        changed_at=at,
+                        rule=f"import:{self.system}"[:100],
+                        reason=reason or "historical date from the export",
+                    )
+                )
+                plan.count("stage_change", "created")
+            previous = stage
+        self.pending_history.setdefault(key, []).extend((s, at) for s, at, _ in new)
+
+    def _account(self, rec: AccountRecord, plan: BatchPlan):
+        """The account of a contact row: by ref, domain, name, fuzzy name, else a new one."""
+        if rec.external_id and rec.external_id in self.account_refs:
+            plan.count("account", "skipped")
+            return self.account_refs[rec.external_id]
+        match = self.accounts.match(rec.name, rec.domain)
+        if match is not None and match.how != "review":
+            account = match.account
+            if rec.domain and match.how != "domain":
+                self._fill_domain(account, rec, plan)
+            else:
+                plan.count("account", "skipped")
+            return account
+        account = Account(
+            name=(rec.name or rec.domain or "")[:200],
+            domain=rec.domain,
+            industry=(rec.industry or "")[:100],
+            employees=rec.employees,
+            country=country_code(rec.country),
+            owner_id=self.directory.owner(rec.owner_ref, plan) if rec.owner_ref else None,
+        )
+        plan.new_accounts.append(account)
+        plan.count("account", "created")
+        self.accounts.add(account, rec.name, rec.domain)
+        if match is not None:  # a near miss: both exist, a person decides
+            plan.candidates.append(
+                ("account", match.account, account, match.score,
+                 f"company names {rec.name!r} and an existing account's are {match.score:.0f}% alike")
+            )  # fmt: skip
+        return account
+
+    def _fill_domain(self, account, rec: AccountRecord, plan: BatchPlan) -> None:
+        """A name-matched account without a domain gets the row's domain."""
+        obj = account if isinstance(account, Account) else plan.changed_accounts.get(account)
+        if obj is None:
+            obj = Account.objects.get(pk=account)
+        if obj.domain is None and rec.domain not in self.accounts.by_domain:
+            obj.domain = rec.domain
+            self.accounts.add(account, None, rec.domain)
+            if obj.pk is not None:
+                plan.changed_accounts[obj.pk] = obj
+            plan.count("account", "updated")
+        else:
+            plan.count("account", "skipped")
+
+
+def _refs(system: str, object_type: str, keys) -> dict[str, ExternalRef]:
+    if not keys:
+        return {}
+    return {
+        r.external_id: r
+        for r in ExternalRef.objects.filter(
+            system=system, object_type=object_type, external_id__in=list(keys)
+        )
+    }

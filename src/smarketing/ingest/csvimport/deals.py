@@ -1,0 +1,277 @@
+"""Plan the writes of deal rows (HubSpot deals, Salesforce opportunities) and deal history.
+
+A deal is upserted on its source record id; its account is found by the source's account id
+(an account imported before with that id), else by name (exact or ≥ 95 % alike), else
+created by name. Amounts are ``Decimal``; a negative amount never gets here (the parser
+refuses the row).
+
+Deal history (``Date entered …`` columns, OpportunityHistory rows) becomes DealStageChange
+rows with their original timestamps. A deal may enter a stage more than once, so an event
+is the same as a stored one when deal, stage and time are equal; an event whose stage equals
+the stage just before it in time (OpportunityHistory's amount-only changes) is one stay and
+is not logged again. When the deal's current stage has no history row one is logged at its
+close date (closed deals) or creation time.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from smarketing.crm.dedupe import AccountIndex
+from smarketing.crm.models import Account, Deal, DealStageChange
+from smarketing.ingest.csvimport.contacts import _refs
+from smarketing.ingest.csvimport.models import ExternalRef
+from smarketing.ingest.csvimport.plan import BatchPlan, Directory, fingerprint, midnight, too_long
+from smarketing.ingest.formats import DealRecord, RowError, StageEventRecord
+
+_DEAL_ORDER = {
+    s: i
+    for i, s in enumerate(
+        ["qualification", "discovery", "demo", "proposal", "negotiation", "closed_won", "closed_lost"]
+    )
+}
+
+
+_CENTS = Decimal("0.01")
+#: External refs marking current-stage rows logged without a date (replaced by real history).
+GUESS_SYSTEM, GUESS_TYPE = "smarketing", "deal_stage_guess"
+
+
+def _sort(item):
+    return (item[0], _DEAL_ORDER.get(item[1], 99))
+
+
+class DealPlanner:
+    """Plans deal rows and deal-history rows of one batch."""
+
+    def __init__(self, *, system: str, accounts: AccountIndex, directory: Directory) -> None:
+        self.system = system
+        self.accounts = accounts
+        self.directory = directory
+
+    def prefetch(self, rows) -> None:
+        keys, account_refs = set(), set()
+        for result in rows:
+            for rec in result.records:
+                if isinstance(rec, DealRecord):
+                    keys.add(rec.external_id)
+                    if rec.account_ref:
+                        account_refs.add(rec.account_ref)
+                elif isinstance(rec, StageEventRecord) and rec.object_type == "deal":
+                    keys.add(rec.external_id)
+        self.refs = _refs(self.system, "deal", keys)
+        self.account_refs = {
+            k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
+        }
+        ids = {r.object_id for r in self.refs.values()}
+        self.by_id = {d.pk: d for d in Deal.objects.filter(id__in=ids)} if ids else {}
+        self.history: dict[int, list[tuple[object, str]]] = {}
+        if self.by_id:
+            for deal_id, stage, at in DealStageChange.objects.filter(
+                deal_id__in=list(self.by_id)
+            ).values_list("deal_id", "to_stage", "changed_at"):
+                self.history.setdefault(deal_id, []).append((at, stage))
+        # Current-stage rows logged without a date ("guesses") give way to real history.
+        self.guesses: dict[int, list[tuple[int, int, object, str]]] = {}
+        if self.by_id:
+            refs = list(
+                ExternalRef.objects.filter(
+                    system=GUESS_SYSTEM,
+                    object_type=GUESS_TYPE,
+                    fingerprint__in=[str(pk) for pk in self.by_id],
+                ).values_list("pk", "fingerprint", "object_id")
+            )
+            rows = dict(
+                DealStageChange.objects.filter(pk__in=[r[2] for r in refs]).values_list(
+                    "pk", "changed_at"
+                )
+            )
+            for ref_pk, deal_pk, change_pk in refs:
+                if change_pk in rows:
+                    stage = next(
+                        s for at, s in self.history[int(deal_pk)] if at == rows[change_pk]
+                    )
+                    self.guesses.setdefault(int(deal_pk), []).append(
+                        (ref_pk, change_pk, rows[change_pk], stage)
+                    )
+        self.pending: dict[str, tuple[ExternalRef, Deal]] = {}
+        self.pending_history: dict[int, list[tuple[object, str]]] = {}
+
+    def _deal(self, external_id: str):
+        if external_id in self.pending:
+            return self.pending[external_id]
+        ref = self.refs.get(external_id)
+        if ref is None:
+            return None, None
+        return ref, self.by_id.get(ref.object_id)
+
+    # -- deal rows --------------------------------------------------------------------------
+    def plan_deal(self, result, plan: BatchPlan) -> None:
+        rec = next(r for r in result.records if isinstance(r, DealRecord))
+        events = [r for r in result.records if isinstance(r, StageEventRecord)]
+        row = result.row_number
+        fp = fingerprint(result.records)
+        ref, deal = self._deal(rec.external_id)
+        if ref is not None and deal is not None and ref.fingerprint == fp:
+            plan.count("deal", "skipped")
+            plan.count("deal_stage_change", "skipped", len(events))
+            return
+        if too_long(
+            plan.errors,
+            row,
+            [
+                ("name", rec.name, 200),
+                ("loss_reason", rec.loss_reason, 200),
+                ("account_name", rec.account_name, 200),
+            ],
+        ):
+            return
+        if rec.currency and (len(rec.currency.strip()) != 3 or not rec.currency.isalpha()):
+            plan.errors.append(RowError(row, "currency", rec.currency, "not a 3-letter currency code"))
+            return
+        created = deal is None
+        if created:
+            deal = Deal()
+            plan.new_deals.append(deal)
+        before = {f: getattr(deal, f) for f in ("name", "account_id", "owner_id", "amount",
+                  "currency", "stage", "created_at", "close_date", "closed_at", "is_closed",
+                  "is_won", "loss_reason")}  # fmt: skip
+        account = self._account(rec, plan)
+        deal.name = rec.name or deal.name or f"Deal {rec.external_id}"
+        if account is not None:
+            if isinstance(account, int):
+                deal.account_id = account
+            else:
+                deal.account = account
+        owner = self.directory.owner(rec.owner_ref, plan)
+        if owner is not None:
+            deal.owner_id = owner
+        if rec.amount is not None:
+            deal.amount = rec.amount.quantize(_CENTS)
+        if rec.currency:
+            deal.currency = rec.currency.strip().upper()
+        deal.stage = rec.stage
+        if rec.created_at:
+            deal.created_at = rec.created_at
+        if rec.close_date:
+            deal.close_date = rec.close_date
+        deal.is_closed, deal.is_won = rec.is_closed, rec.is_won and rec.is_closed
+        if rec.loss_reason:
+            deal.loss_reason = rec.loss_reason
+        entered = sorted((e.at for e in events if e.stage == rec.stage), reverse=True)
+        if deal.is_closed:
+            deal.closed_at = (entered[0] if entered else None) or midnight(deal.close_date) or deal.created_at
+        else:
+            deal.closed_at = None
+        after = {f: getattr(deal, f) for f in before}
+        if created:
+            plan.count("deal", "created")
+        elif after != before or (account is not None and not isinstance(account, int)):
+            plan.changed_deals[deal.pk] = deal
+            plan.count("deal", "updated")
+        else:
+            plan.count("deal", "skipped")
+        self._history(deal, [(e.at, e.stage, e.by_ref) for e in events], plan, current=True)
+        if ref is None:
+            ref = ExternalRef(system=self.system, object_type="deal", external_id=rec.external_id)
+            plan.new_refs.append((ref, deal))
+        elif rec.external_id not in self.pending:
+            plan.changed_refs.append((ref, deal))
+        ref.fingerprint = fp
+        self.pending[rec.external_id] = (ref, deal)
+
+    def _account(self, rec: DealRecord, plan: BatchPlan):
+        if rec.account_ref and rec.account_ref in self.account_refs:
+            return self.account_refs[rec.account_ref]
+        if not rec.account_name:
+            return None
+        match = self.accounts.match(rec.account_name, None)
+        if match is not None and match.how != "review":
+            return match.account
+        account = Account(name=rec.account_name)
+        plan.new_accounts.append(account)
+        plan.count("account", "created")
+        self.accounts.add(account, rec.account_name, None)
+        if match is not None:
+            plan.candidates.append(
+                ("account", match.account, account, match.score,
+                 f"company names {rec.account_name!r} and an existing account's are "
+                 f"{match.score:.0f}% alike")
+            )  # fmt: skip
+        if rec.account_ref:
+            ref = ExternalRef(system=self.system, object_type="account", external_id=rec.account_ref)
+            plan.new_refs.append((ref, account))
+            self.account_refs[rec.account_ref] = account
+        return account
+
+    # -- history rows -----------------------------------------------------------------------
+    def plan_history(self, result, plan: BatchPlan) -> None:
+        """One OpportunityHistory row: a stage event of a deal imported before."""
+        event = next(r for r in result.records if isinstance(r, StageEventRecord))
+        _ref, deal = self._deal(event.external_id)
+        if deal is None:
+            plan.errors.append(
+                RowError(
+                    result.row_number,
+                    "OpportunityId",
+                    event.external_id,
+                    "no opportunity with this id has been imported; import the Opportunity "
+                    "export first",
+                )
+            )
+            return
+        self._history(deal, [(event.at, event.stage, event.by_ref)], plan, current=False)
+
+    def _history(self, deal: Deal, events, plan: BatchPlan, *, current: bool) -> None:
+        key = deal.pk if deal.pk is not None else id(deal)
+        known = (list(self.history.get(deal.pk, [])) if deal.pk else []) + self.pending_history.get(key, [])
+        real_stages = {stage for _, stage, _ in events}
+        for guess in list(self.guesses.get(deal.pk, [])):
+            ref_pk, change_pk, at, stage = guess
+            if stage in real_stages:  # the real date arrived: drop the guessed row
+                plan.dropped_guesses.append((ref_pk, change_pk))
+                self.guesses[deal.pk].remove(guess)
+                known.remove((at, stage))
+                plan.count("deal_stage_change", "updated")
+        keys = {(at, stage) for at, stage in known}
+        new = []
+        for at, stage, by_ref in sorted(events, key=_sort):
+            if (at, stage) in keys:
+                plan.count("deal_stage_change", "skipped")
+                continue
+            keys.add((at, stage))
+            new.append((at, stage, by_ref))
+        timeline = sorted([(at, s, None, False) for at, s in known] + [(a, s, b, True) for a, s, b in new], key=_sort)
+        previous = ""
+        added = []
+        for at, stage, by_ref, is_new in timeline:
+            if is_new:
+                if stage == previous:  # an amount-only change: the same stay in the stage
+                    plan.count("deal_stage_change", "skipped")
+                    continue
+                plan.deal_changes.append(
+                    DealStageChange(
+                        deal=deal,
+                        from_stage=previous,
+                        to_stage=stage,
+                        changed_at=at,
+                        changed_by_id=self.directory.users.get((by_ref or "").strip().lower()),
+                    )
+                )
+                plan.count("deal_stage_change", "created")
+                added.append((at, stage))
+            previous = stage
+        stages = {s for _, s in known} | {s for _, s in added}
+        if current and deal.stage not in stages:
+            at = deal.closed_at if deal.is_closed else deal.created_at
+            last = max(timeline, key=_sort)[1] if timeline else ""
+            guess = DealStageChange(
+                deal=deal, from_stage=last if last != deal.stage else "", to_stage=deal.stage,
+                changed_at=at,
+            )
+            plan.deal_changes.append(guess)
+            plan.guesses.append(guess)
+            plan.count("deal_stage_change", "created")
+            added.append((at, deal.stage))
+        self.pending_history.setdefault(key, []).extend(added)
+
