@@ -38,7 +38,9 @@ def test_score_all_on_the_demo_company(demo_company, client):
     assert active.metrics["calibration"]["bins"] and len(active.training_scores) == 1001
     assert avg("probability", good) > avg("probability", bad)
     # Explanations in words for leads still in play.
-    open_lead = LeadScore.objects.filter(contact__lifecycle_stage="sal").exclude(top_factors=[]).first()
+    open_lead = (
+        LeadScore.objects.filter(contact__lifecycle_stage="sal").exclude(top_factors=[]).first()
+    )
     words = explanations_for([open_lead.contact_id], rules=False)[open_lead.contact_id]
     assert words.factors and "%" in words.factors[0]["text"]
     # Retraining on the same data is not worse, so it is activated; drift is checked.

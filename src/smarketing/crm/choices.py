@@ -50,10 +50,11 @@ class TouchKind(models.TextChoices):
     MEETING = "meeting", "Meeting"
     DEMO = "demo", "Demo"
     CHAT = "chat", "Chat"
+    SALES_SOCIAL = "sales_social", "Sales social message (LinkedIn)"
 
 
 #: Touch kinds performed by the sales team (everything else is marketing).
-SALES_TOUCH_KINDS = frozenset({"sales_call", "sales_email", "meeting", "demo"})
+SALES_TOUCH_KINDS = frozenset({"sales_call", "sales_email", "sales_social", "meeting", "demo"})
 
 
 class TouchTeam(models.TextChoices):

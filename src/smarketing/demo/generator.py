@@ -42,6 +42,7 @@ from smarketing.crm.models import (
     Touchpoint,
 )
 from smarketing.demo.bulk import bulk_insert, reset_sequences
+from smarketing.demo.signals import demo_generated
 from smarketing.funnel.models import LeadReview, StageChange
 
 SIZES: dict[str, tuple[int, int]] = {
@@ -424,6 +425,8 @@ def generate(
                 DealContact,
             ]
         )
+        for _receiver, counts in demo_generated.send(sender=DemoSummary, now=now):
+            summary.counts.update(counts or {})
     summary.counts["campaigns"] = sum(len(c) for c in campaigns.values())
     return summary
 

@@ -88,12 +88,11 @@ def do_log_initial_stage(*, contact: Contact, by=None, rule: str = "created") ->
 #: Reasons that end a lead (disqualify); every other reason recycles it to nurture.
 DEFAULT_DISQUALIFYING_REASONS = frozenset({"bad_fit", "bad_data", "duplicate", "competitor"})
 _outcome_provider = None
-#: Attempt channels a rep can log and the touchpoint kind each is recorded as. LinkedIn has no
-#: touch kind of its own yet, so it is a sales-team "chat" on the LinkedIn channel.
+#: Attempt channels a rep can log and the touchpoint kind each is recorded as.
 ATTEMPT_CHANNELS = {
     "call": ("sales_call", "Sales outreach"),
     "email": ("sales_email", "Sales outreach"),
-    "linkedin": ("chat", "LinkedIn"),
+    "linkedin": ("sales_social", "Sales outreach"),
 }
 
 

@@ -8,10 +8,9 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-
-from smarketing.analytics.scoring import DefinitionError, ScoringError, load_definition
 from ninja.security import django_auth
 
+from smarketing.analytics.scoring import DefinitionError, ScoringError, load_definition
 from smarketing.config.auth import TokenAuth, TokenHeaderAuth
 from smarketing.scoring.actions import do_activate_definition, do_save_definition
 from smarketing.scoring.models import DriftAlert, PredictiveModel, ScoringDefinition

@@ -28,9 +28,7 @@ import numpy as np
 import pandas as pd
 
 from smarketing.analytics.scoring import FIT_FIELDS, ScoringDefinition
-from django.db import connection
-
-from smarketing.core import ibis_db
+from smarketing.core.ibis_db import backend
 from smarketing.crm.models import Account, Campaign, Contact, ContentAsset, Persona, Touchpoint
 
 #: Fit fields and where they come from: (table, column); ``country`` falls back to the account.
@@ -65,38 +63,6 @@ FEATURE_FIELDS: tuple[str, ...] = (
     "email", "persona", "seniority", "industry", "employees", "country", "region", "segment",
     "tier", "target_account", "original_channel",
 )  # fmt: skip
-
-
-class _KeepTransaction:
-    """A sqlite3 connection that does not end Django's transaction.
-
-    Ibis's SQLite backend commits after reading a table's schema (``Backend.begin``); on the
-    connection Django is using inside ``transaction.atomic`` that would commit half of an
-    action (and break its savepoints). Inside an atomic block commit / rollback are left to
-    Django.
-    """
-
-    def __init__(self, raw):
-        self._raw = raw
-
-    def commit(self):
-        if not connection.in_atomic_block:
-            self._raw.commit()
-
-    def rollback(self):
-        if not connection.in_atomic_block:
-            self._raw.rollback()
-
-    def __getattr__(self, name):
-        return getattr(self._raw, name)
-
-
-def backend():
-    """An Ibis backend on Django's connection that never commits Django's transaction."""
-    if connection.vendor != "sqlite":
-        return ibis_db.backend()
-    connection.ensure_connection()
-    return ibis.sqlite.from_connection(_KeepTransaction(connection.connection))
 
 
 _HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*", re.IGNORECASE)

@@ -158,7 +158,7 @@ def append_history(frame: pd.DataFrame) -> int:
 
 def current_scores(ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Stored LeadScore rows (all, or of ``ids``) as a frame with :data:`SCORE_COLUMNS`."""
-    from smarketing.scoring.data import backend
+    from smarketing.core.ibis_db import backend
 
     con = backend()
     t = con.table(LeadScore._meta.db_table)

@@ -30,7 +30,7 @@ from smarketing.funnel.routing import SALES_TEAM_KINDS
 from smarketing.sla.models import LeadClock, SlaVersion
 
 #: Touch kinds that count as a sales attempt on a lead (made by the sales team).
-ATTEMPT_KINDS = ("sales_call", "sales_email", "chat", "meeting", "demo")
+ATTEMPT_KINDS = ("sales_call", "sales_email", "sales_social", "meeting", "demo")
 #: Far end of an open-ended out-of-office period.
 OPEN_PAUSE = dt.timedelta(days=365)
 

@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("SLA", "sla:contract"),
     ("Content", "content:library"),
     ("Scoring", "scoring:index"),
+    ("Import", "csvimport:upload"),
 ]
 
 

@@ -39,7 +39,7 @@ __all__ = [
 #: Touchpoint kinds an engagement rule may name (the shared data model's touch kinds).
 EVENT_KINDS: tuple[str, ...] = (
     "page_view", "form_submit", "email_open", "email_click", "ad_click", "webinar", "event",
-    "content_view", "content_share", "sales_call", "sales_email", "meeting", "demo", "chat",
+    "content_view", "content_share", "sales_call", "sales_email", "sales_social", "meeting", "demo", "chat",
 )  # fmt: skip
 
 #: Contact / account fields a fit rule may test, with their type.
