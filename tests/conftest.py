@@ -9,6 +9,17 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Hash test passwords with MD5: PBKDF2's deliberate slowness only slows the suite."""
+    from django.test.utils import override_settings
+
+    override = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _huey_immediate():
     """Run huey tasks inline in tests (the real task code, no worker process)."""
     from huey.contrib.djhuey import HUEY

@@ -47,9 +47,7 @@ def test_team_split_marketing_vs_sales(journeys):
         "marketing": (round(7 / 6, 9), 750),
         "sales": (round(5 / 6, 9), 450),
     }
-    assert credits(model="last_touch", conversion="opportunity", by="team") == {
-        "sales": (2, 1200)
-    }
+    assert credits(model="last_touch", conversion="opportunity", by="team") == {"sales": (2, 1200)}
 
 
 def test_levels_campaign_keyword_subject_kind(journeys):
@@ -58,9 +56,7 @@ def test_levels_campaign_keyword_subject_kind(journeys):
         "(none)": (round(2 / 3, 9), 600),
         "Hello": (third, 300),
     }
-    assert credits(model="first_touch", conversion="won", by="keyword") == {
-        "attribution": (1, 900)
-    }
+    assert credits(model="first_touch", conversion="won", by="keyword") == {"attribution": (1, 900)}
     assert credits(model="last_touch", conversion="opportunity", by="kind") == {
         "sales_call": (1, 900),
         "meeting": (1, 300),

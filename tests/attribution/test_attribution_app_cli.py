@@ -68,9 +68,7 @@ def test_heuristics_on_path_csv(three_paths):
 def test_custom_columns_separator_and_parquet(tmp_path):
     import pandas as pd
 
-    df = pd.DataFrame(
-        {"p": ["A|B", "B"], "conv": [2, 1], "val": [20.0, 5.0], "lost": [0, 3]}
-    )
+    df = pd.DataFrame({"p": ["A|B", "B"], "conv": [2, 1], "val": [20.0, 5.0], "lost": [0, 3]})
     csv_file, pq_file = tmp_path / "x.csv", tmp_path / "x.parquet"
     df.to_csv(csv_file, index=False)
     df.to_parquet(pq_file)

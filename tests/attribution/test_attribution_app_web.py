@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-
 from tests.http import call
 
 

@@ -190,7 +190,7 @@ def test_full_handoff_to_customer(reps):
     contact = mql("a@acme.io", account=account)
     do_route_lead(contact=contact, at=NOW)
     touch = do_log_attempt(contact=contact, by=reps["us"], channel="linkedin", outcome="replied")
-    assert (touch.kind, touch.team, touch.channel) == ("chat", "sales", "LinkedIn")
+    assert (touch.kind, touch.team, touch.channel) == ("sales_social", "sales", "Sales outreach")
     do_accept_lead(contact=contact, by=reps["us"], quality_rating=4)
     contact.refresh_from_db()
     do_qualify_sql(contact=contact, by=reps["us"])

@@ -93,6 +93,13 @@ def test_bad_mapping_and_unreadable_file_give_clear_messages(client, manager):
         {"file": SimpleUploadedFile("odd.csv", content), "format": "auto"},
     )
     job = ImportJob.objects.get()
+    page = client.get(reverse("csvimport:preview", args=[job.pk])).content.decode()
+    assert "Map the columns below" in page and "csvimport/jobs/%d/run" % job.pk not in page
+    client.post(
+        reverse("csvimport:upload"),
+        {"file": SimpleUploadedFile("odd2.csv", content), "format": "hubspot-deals"},
+    )
+    job = ImportJob.objects.latest("id")
     page = client.get(reverse("csvimport:preview", args=[job.pk]))
     assert page.status_code == 422 and "cannot be imported" in page.content.decode()
 

@@ -82,3 +82,125 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period}"
+
+
+# --- pre-aggregated reporting tables (see docs/reporting.md, "Performance") -------------------
+
+
+class ContactFunnelFact(models.Model):
+    """A ContactFunnelFact is one contact's funnel in one row: its grouping keys and when it
+    first reached each step (``smarketing.analytics.closedloop.contact_funnel`` materialised).
+
+    Derived data, never edited by hand: rebuilt in the database by
+    :func:`smarketing.reporting.facts.rebuild_reporting_tables` and refreshed per contact by
+    :func:`smarketing.reporting.facts.refresh_funnel_facts` (on ``stage_changed``, and by the
+    periodic catch-up from the checkpoints in :class:`FunnelFactState`). The closed loop and
+    funnel charts group this table instead of re-reading the whole stage-change log.
+    """
+
+    contact = models.OneToOneField(
+        "crm.Contact",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,  # derived rows; rebuilt in bulk, removed with the contact
+    )
+    created_at = models.DateTimeField()
+    created_month = models.CharField(max_length=7, help_text="YYYY-MM (UTC), the cohort.")
+    original_source = models.CharField(max_length=100, blank=True)
+    original_channel = models.CharField(max_length=50, blank=True)
+    original_campaign_id = models.BigIntegerField(null=True)
+    persona_id = models.BigIntegerField(null=True)
+    segment = models.CharField(max_length=30, null=True)
+    owner_id = models.BigIntegerField(null=True)
+    t_leads = models.DateTimeField(null=True)
+    t_mqls = models.DateTimeField(null=True)
+    t_sqls = models.DateTimeField(null=True)
+    t_opportunities = models.DateTimeField(null=True)
+    t_won = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["t_leads"], name="rep_fact_t_leads"),
+            models.Index(fields=["t_mqls"], name="rep_fact_t_mqls"),
+            models.Index(fields=["t_sqls"], name="rep_fact_t_sqls"),
+            models.Index(fields=["t_opportunities"], name="rep_fact_t_opps"),
+            models.Index(fields=["t_won"], name="rep_fact_t_won"),
+            models.Index(fields=["created_at"], name="rep_fact_created"),
+            models.Index(fields=["owner_id"], name="rep_fact_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"funnel of contact {self.contact_id}"
+
+
+class FunnelFactQueue(models.Model):
+    """Contacts whose funnel facts are being recomputed (filled and emptied in one transaction;
+    a table, so the compiled refresh query reads its ids with a join instead of a literal list)."""
+
+    contact_id = models.BigIntegerField(primary_key=True)
+
+
+class FunnelFactState(models.Model):
+    """The fill checkpoint of the funnel facts (one row, like Zulip's analytics ``FillState``):
+    the last stage change and contact id processed and the ``Contact.updated_at`` seen, so a
+    periodic catch-up recomputes only the contacts changed since, and resumes after a failure."""
+
+    stage_change_id = models.BigIntegerField(default=0)
+    contact_id = models.BigIntegerField(default=0)
+    contact_updated_at = models.DateTimeField(null=True)
+    built_at = models.DateTimeField(null=True, help_text="Last full rebuild.")
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"funnel facts through stage change {self.stage_change_id}"
+
+
+class TrafficDay(models.Model):
+    """A TrafficDay holds one UTC day's page views and sessions (distinct visitors that day),
+    for all channels (``channel`` NULL) or one channel. Refreshed per day from page-view
+    touchpoints (:mod:`smarketing.reporting.traffic`)."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=50, null=True, help_text="NULL = all channels.")
+    page_views = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "day"], name="rep_trafficday_ch_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel or 'all'}: {self.page_views}"
+
+
+class TrafficVisitorGap(models.Model):
+    """Visitors of one UTC day (all channels, or one) counted by the day of their previous
+    visit (``prev_day``, NULL = none in the 366 days before).
+
+    Distinct visitors over any period ``[s, e)`` of at most a year are then exact and cheap:
+    a visitor is counted once, on its first day in the period, i.e. on the days whose previous
+    visit is before ``s`` -- ``SUM(visitors) WHERE s <= day < e AND (prev_day IS NULL OR
+    prev_day < s)``. Daily distinct counts alone could not be summed over a period.
+    """
+
+    day = models.DateField()
+    channel = models.CharField(max_length=50, null=True, help_text="NULL = all channels.")
+    prev_day = models.DateField(null=True)
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "day"], name="rep_trafficgap_ch_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel or 'all'} after {self.prev_day}: {self.visitors}"
+
+
+class TrafficState(models.Model):
+    """The fill checkpoint of the traffic tables: the last page-view touchpoint id processed."""
+
+    touchpoint_id = models.BigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"traffic through touchpoint {self.touchpoint_id}"

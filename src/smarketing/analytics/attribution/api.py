@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import bootstrap, markov, shapley
 from .errors import AttributionError
-from .heuristics import HEURISTIC_MODELS, heuristic_credits, validate_weights
+from .heuristics import HEURISTIC_MODELS, heuristic_credits, path_credits, validate_weights
 from .prepare import Prepared, num, prepare_paths, prepare_touches
 from .result import NO_TOUCH, AttributionResult, ComparisonRow, Credit, ModelComparison
 
@@ -217,6 +219,8 @@ def attribute_paths(
 
 
 def _distinct_keys(prepared: Prepared) -> list[str]:
+    if prepared.paths is not None:
+        return list(prepared.paths.keys)
     t = prepared.touches
     return sorted(t.select("key").distinct().execute()["key"].astype(str).tolist())
 
@@ -225,9 +229,11 @@ def _cached(prepared: Prepared) -> Prepared:
     """Materialise the canonical touches once on DuckDB (several queries read them).
 
     Other engines recompute them per query rather than writing temp tables into the
-    app database.
+    app database. The path format is already in memory (numpy arrays).
     """
     t = prepared.touches
+    if t is None:
+        return prepared
     try:
         if t._find_backend(use_default=True).name != "duckdb":
             return prepared
@@ -239,16 +245,20 @@ def _cached(prepared: Prepared) -> Prepared:
 def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResult:
     """Run model ``name`` on prepared touches (used by the entry points)."""
     prepared = _cached(prepared)
-    t = prepared.touches
-    firsts = t.filter(t.pos == 1)
-    totals = firsts.aggregate(c=firsts.conv.sum(), v=firsts.value.sum(), n=firsts.count())
-    row = totals.execute().iloc[0]
-    if num(row["n"]) == 0 and prepared.no_touch_conversions == 0:
+    if prepared.paths is not None:
+        ps = prepared.paths
+        n_paths, touched_c, touched_v = ps.n_paths, float(ps.conv.sum()), float(ps.value.sum())
+    else:
+        t = prepared.touches
+        firsts = t.filter(t.pos == 1)
+        totals = firsts.aggregate(c=firsts.conv.sum(), v=firsts.value.sum(), n=firsts.count())
+        row = totals.execute().iloc[0]
+        n_paths, touched_c, touched_v = num(row["n"]), num(row["c"]), num(row["v"])
+    if n_paths == 0 and prepared.no_touch_conversions == 0:
         raise AttributionError("there are no paths to attribute")
-    touched_c, touched_v = num(row["c"]), num(row["v"])
     details: dict = {}
     found: tuple = ()
-    if num(row["n"]) == 0:
+    if n_paths == 0:
         credits = {}  # every conversion is "(no touch)"; intervals would be degenerate
         opts = _Options(**{**opts.__dict__, "intervals": False})
     elif name in HEURISTIC_MODELS:
@@ -256,49 +266,11 @@ def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResul
             unknown = sorted(set(opts.channel_weights) - set(_distinct_keys(prepared)))
             if unknown:
                 raise AttributionError(f"unknown key(s) {unknown} in channel_weights")
-        df = heuristic_credits(
-            t, name, half_life_days=opts.half_life_days, weights=opts.weights,
-            channel_weights=opts.channel_weights, has_time=prepared.has_time,
-        )  # fmt: skip
-        credits = {
-            str(k): (float(c), float(v))
-            for k, c, v in zip(df["key"], df["conversions"], df["value"], strict=True)
-        }
+        credits = _heuristic(prepared, name, opts)
     elif name == "markov":
-        fit = markov.solve(markov.transition_counts(t, opts.order))
-        credits = _markov_credits(fit, touched_c, touched_v)
-        details = {
-            "removal_effects": fit.removal_effects,
-            "removal_effects_value": fit.removal_effects_value,
-            "conversion_probability": fit.conversion_probability,
-            "n_states": fit.n_states,
-            "order": opts.order,
-        }
-        if opts.intervals:
-            cells = markov.path_cells(t)
-            edges = markov.CellEdges(cells["path"].astype(str).tolist(), opts.order)
-
-            def refit(c, v, u):
-                f = markov.solve(edges.edges(c, v, u))
-                return {k: cv for k, (cv, _) in _markov_credits(f, c.sum(), v.sum()).items()}
-
-            found = _intervals(refit, cells, sorted(credits), prepared, opts)
+        credits, details, found = _markov(prepared, opts, touched_c, touched_v)
     else:
-        keys = _distinct_keys(prepared)
-        cells, names = shapley.coalition_counts(t, keys)
-        members = shapley.decode(cells, names, keys)
-        phi_c, phi_v = shapley.closed_form(
-            members, len(keys), cells["conv"].to_numpy(float), cells["value"].to_numpy(float)
-        )
-        credits = {k: (float(phi_c[i]), float(phi_v[i])) for i, k in enumerate(keys)}
-        details = {"coalitions": len(cells)}
-        if opts.intervals:
-
-            def refit(c, v, u):
-                pc, _ = shapley.closed_form(members, len(keys), c, v)
-                return dict(zip(keys, pc.tolist(), strict=True))
-
-            found = _intervals(refit, cells, keys, prepared, opts)
+        credits, details, found = _shapley(prepared, opts)
     if prepared.no_touch_conversions:
         credits[NO_TOUCH] = (prepared.no_touch_conversions, prepared.no_touch_value)
     total_c = touched_c + prepared.no_touch_conversions
@@ -312,12 +284,92 @@ def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResul
     return result
 
 
+def _heuristic(prepared: Prepared, name: str, opts: _Options) -> dict:
+    if prepared.paths is not None:
+        ps = prepared.paths
+        conv, value = path_credits(
+            ps, name, direct_channel=prepared.direct_channel, weights=opts.weights,
+            channel_weights=opts.channel_weights,
+        )  # fmt: skip
+        return {k: (float(conv[i]), float(value[i])) for i, k in enumerate(ps.keys)}
+    df = heuristic_credits(
+        prepared.touches, name, half_life_days=opts.half_life_days, weights=opts.weights,
+        channel_weights=opts.channel_weights, has_time=prepared.has_time,
+    )  # fmt: skip
+    return {
+        str(k): (float(c), float(v))
+        for k, c, v in zip(df["key"], df["conversions"], df["value"], strict=True)
+    }
+
+
+def _markov(prepared: Prepared, opts: _Options, touched_c: float, touched_v: float):
+    ps = prepared.paths
+    if ps is not None:
+        chains = markov.PathChains(ps.keys, ps.offsets, ps.codes, opts.order)
+        fit = markov.solve(chains.chain(ps.conv, ps.value, ps.nulls))
+    else:
+        fit = markov.solve(markov.transition_counts(prepared.touches, opts.order))
+    credits = _markov_credits(fit, touched_c, touched_v)
+    details = {
+        "removal_effects": fit.removal_effects,
+        "removal_effects_value": fit.removal_effects_value,
+        "conversion_probability": fit.conversion_probability,
+        "n_states": fit.n_states,
+        "order": opts.order,
+    }
+    found: tuple = ()
+    if opts.intervals:
+        if ps is not None:
+            off, codes, conv, value, nulls = markov.collapsed_cells(ps)
+            cell_chains = markov.PathChains(ps.keys, off, codes, opts.order)
+
+            def refit(c, v, u):
+                f = markov.solve(cell_chains.chain(c, v, u))
+                return {k: cv for k, (cv, _) in _markov_credits(f, c.sum(), v.sum()).items()}
+        else:
+            cells = markov.path_cells(prepared.touches)
+            edges = markov.CellEdges(cells["path"].astype(str).tolist(), opts.order)
+            conv, value, nulls = (cells[c].to_numpy(float) for c in ("conv", "value", "nulls"))
+
+            def refit(c, v, u):
+                f = markov.solve(edges.edges(c, v, u))
+                return {k: cv for k, (cv, _) in _markov_credits(f, c.sum(), v.sum()).items()}
+
+        found = _intervals(refit, (conv, value, nulls), sorted(credits), prepared, opts)
+    return credits, details, found
+
+
+def _shapley(prepared: Prepared, opts: _Options):
+    keys = _distinct_keys(prepared)
+    if prepared.paths is not None:
+        rows, cols, conv, value, nulls = shapley.path_coalitions(prepared.paths)
+    else:
+        cells, names = shapley.coalition_counts(prepared.touches, keys)
+        members = shapley.decode(cells, names, keys)
+        rows = np.fromiter((i for i, m in enumerate(members) for _ in m), np.int64)
+        cols = np.fromiter((k for m in members for k in m), np.int64)
+        conv, value, nulls = (cells[c].to_numpy(float) for c in ("conv", "value", "nulls"))
+    phi_c, phi_v = shapley.closed_form_pairs(rows, cols, len(keys), conv, value)
+    credits = {k: (float(phi_c[i]), float(phi_v[i])) for i, k in enumerate(keys)}
+    details = {"coalitions": len(conv)}
+    found: tuple = ()
+    if opts.intervals:
+
+        def refit(c, v, u):
+            pc, _ = shapley.closed_form_pairs(rows, cols, len(keys), c, v)
+            return dict(zip(keys, pc.tolist(), strict=True))
+
+        found = _intervals(refit, (conv, value, nulls), keys, prepared, opts)
+    return credits, details, found
+
+
 def _intervals(refit, cells, keys, prepared: Prepared, opts: _Options):
+    conv, value, nulls = cells
     return bootstrap.intervals(
         refit,
-        cells["conv"].to_numpy(float),
-        cells["value"].to_numpy(float),
-        cells["nulls"].to_numpy(float),
+        conv,
+        value,
+        nulls,
         keys=keys,
         extra_conversions=prepared.no_touch_conversions,
         n_boot=opts.n_boot,

@@ -3,7 +3,8 @@
 Every model gives each touch of a path a weight; the weights of one path sum to 1, so the
 credited conversions and value sum to the totals. The engine computes the weights with
 window functions and sums ``weight * conversions`` and ``weight * value`` per key; only
-one row per key comes back.
+one row per key comes back. :func:`path_credits` gives the same weights vectorised over
+the distinct paths of the aggregated path format (see :mod:`.pathset`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Mapping
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from .errors import AttributionError
+from .pathset import PathSet
 
 HEURISTIC_MODELS = (
     "first_touch",
@@ -146,4 +149,86 @@ def heuristic_credits(
         t.group_by("key")
         .aggregate(conversions=(t.w * t.conv).sum(), value=(t.w * t.value).sum())
         .execute()
+    )
+
+
+def path_credits(
+    ps: PathSet,
+    model: str,
+    *,
+    direct_channel: str = "Direct",
+    weights: Mapping[str, float] | None = None,
+    channel_weights: Mapping[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Credited conversions and value per key (indexed like ``ps.keys``) on distinct paths.
+
+    The same weights as :func:`weight_expr`, vectorised over the touches of the converting
+    paths (the path format has no timestamps and no milestones, so ``time_decay`` is
+    refused and the W-shaped / full-path anchors take their fallback positions).
+
+    Examples
+    --------
+    >>> ps = PathSet.from_strings(["A > B", "B"], separator=" > ", conv=np.array([2.0, 1.0]),
+    ...     value=np.array([10.0, 4.0]), nulls=np.zeros(2))
+    >>> c, v = path_credits(ps, "linear")
+    >>> c.tolist(), v.tolist()
+    ([1.0, 2.0], [5.0, 9.0])
+    """
+    k = len(ps.keys)
+    sel = ps.conv > 0
+    lengths = ps.lengths()
+    touch_sel = np.repeat(sel, lengths)
+    codes = ps.codes[touch_sel]
+    n_path = lengths[sel]
+    conv, value = ps.conv[sel], ps.value[sel]
+    starts = np.zeros(len(n_path), dtype=np.int64)
+    np.cumsum(n_path[:-1], out=starts[1:])
+    pid = np.repeat(np.arange(len(n_path)), n_path)
+    pos = np.arange(len(codes), dtype=np.int64) - starts[pid] + 1
+    n = n_path[pid]
+    if model == "first_touch":
+        w = (pos == 1).astype(float)
+    elif model == "last_touch":
+        w = (pos == n).astype(float)
+    elif model == "last_non_direct":
+        direct = np.asarray([key == direct_channel for key in ps.keys] + [False])
+        nd = np.zeros(len(n_path), dtype=np.int64)
+        if len(codes):
+            nd = np.maximum.reduceat(np.where(direct[codes], 0, pos), starts)
+        w = (pos == np.where(nd > 0, nd, n_path)[pid]).astype(float)
+    elif model == "linear":
+        w = 1.0 / n
+    elif model == "time_decay":
+        raise AttributionError("time_decay needs touch timestamps; the path format has none")
+    elif model in ("position_based", "custom"):
+        slots = U_SHAPED if model == "position_based" else validate_weights(weights)
+        first, middle, last = (float(slots[s]) for s in SLOTS)
+        ends = first + last
+        two_first = first / ends if ends > 0 else 0.5
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(pos == 1, first, np.where(pos == n, last, middle / (n - 2)))
+        w = np.where(n == 2, np.where(pos == 1, two_first, 1.0 - two_first), w)
+        w = np.where(n == 1, 1.0, w)
+    elif model in ("w_shaped", "full_path"):
+        if model == "w_shaped":
+            anchors, share = [np.ones_like(n), 1 + (n - 1) // 2, n], 0.3
+        else:
+            anchors = [np.ones_like(n), 1 + (n - 1) // 3, 1 + 2 * (n - 1) // 3, n]
+            share = 0.225
+        here = sum((a == pos).astype(float) for a in anchors)
+        rest = n_path - np.bincount(pid, weights=(here > 0), minlength=len(n_path))
+        rest = rest[pid]
+        spread = 1.0 - share * len(anchors)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(here > 0, here * share, spread / rest)
+        w = np.where(rest == 0, here / len(anchors), w)
+    else:
+        raise AttributionError(f"unknown heuristic model {model!r}")
+    if channel_weights:
+        mult = np.asarray([float(channel_weights.get(key, 1.0)) for key in ps.keys])
+        w = w * mult[codes]
+        w = w / np.bincount(pid, weights=w, minlength=len(n_path))[pid]
+    return (
+        np.bincount(codes, weights=w * conv[pid], minlength=k),
+        np.bincount(codes, weights=w * value[pid], minlength=k),
     )

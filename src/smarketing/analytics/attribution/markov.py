@@ -14,6 +14,9 @@ collected on leaving each state into conversion.
 
 Chains up to :data:`DENSE_MAX_STATES` states use one dense inverse; bigger ones use a
 sparse LU solve of the chain without ``K`` for every channel (equally exact).
+
+The aggregated path format skips the engine: :class:`PathChains` builds the states and
+transitions of its distinct paths with vectorised numpy (see :mod:`.pathset`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AttributionError
+from .pathset import PathSet
 
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 SEP = "\x1f"
@@ -141,46 +145,169 @@ class MarkovFit:
     n_states: int
 
 
-def _channels_of(state: str) -> set[str]:
-    return set(state.split(SEP))
+@dataclass(frozen=True)
+class Chain:
+    """Weighted transitions between integer states.
+
+    ``dst`` is a transient state index, :data:`TO_CONVERSION` or :data:`TO_NULL`;
+    ``member_state``/``member_channel`` list which channels (indexes into ``channels``)
+    each state holds. States without a positive transition are dropped by :func:`solve`.
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    n: np.ndarray
+    v: np.ndarray
+    n_states: int
+    start: int
+    member_state: np.ndarray
+    member_channel: np.ndarray
+    channels: tuple[str, ...]
 
 
-def solve(edges: pd.DataFrame) -> MarkovFit:
-    """Solve the absorbing chain given by ``edges`` and return exact removal effects."""
-    edges = edges[edges["n"] > 0]
-    if edges.empty:
-        raise AttributionError("there are no paths to build a Markov chain from")
+TO_CONVERSION, TO_NULL = -1, -2
+
+
+def _chain_from_edges(edges: pd.DataFrame) -> Chain:
+    """Chain of the string-labelled transitions counted by the engine."""
     transient = sorted(set(edges["src"]) | (set(edges["dst"]) - {CONVERSION, NULL}))
-    if START not in transient:
-        raise AttributionError("no transition leaves the start state")
     index = {s: i for i, s in enumerate(transient)}
-    m = len(transient)
-    src = edges["src"].map(index).to_numpy()
-    out = np.bincount(src, weights=edges["n"].to_numpy(float), minlength=m)
+    index.update({CONVERSION: TO_CONVERSION, NULL: TO_NULL})
+    channels = sorted(set().union(*(set(s.split(SEP)) for s in transient if s != START)))
+    ch_index = {c: i for i, c in enumerate(channels)}
+    pairs = [(index[s], ch_index[c]) for s in transient if s != START for c in set(s.split(SEP))]
+    ms, mc = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True)) if pairs else (
+        np.zeros(0, np.int64), np.zeros(0, np.int64))  # fmt: skip
+    return Chain(
+        src=edges["src"].map(index).to_numpy(np.int64),
+        dst=edges["dst"].map(index).to_numpy(np.int64),
+        n=edges["n"].to_numpy(float),
+        v=edges["v"].to_numpy(float),
+        n_states=len(transient),
+        start=index.get(START, -3),
+        member_state=ms,
+        member_channel=mc,
+        channels=tuple(channels),
+    )
+
+
+class PathChains:
+    """States and transitions of a set of paths, indexed once; weights given per call.
+
+    The paths (CSR ``offsets``/``codes`` into ``keys``) are collapsed (consecutive repeats
+    removed); a state is the tuple of the last ``order`` keys (fewer at the start), coded
+    as one integer. :meth:`chain` turns per-path conversions, value and nulls into a
+    :class:`Chain` with a few ``bincount`` calls, so the bootstrap refits cheaply.
+    """
+
+    def __init__(self, keys, offsets: np.ndarray, codes: np.ndarray, order: int) -> None:
+        n_paths = len(offsets) - 1
+        keep = np.ones(len(codes), dtype=bool)
+        keep[1:] = codes[1:] != codes[:-1]
+        keep[offsets[:-1][np.diff(offsets) > 0]] = True
+        cc = codes[keep].astype(np.int64)
+        clen = np.add.reduceat(keep.astype(np.int64), offsets[:-1]) if n_paths else keep[:0]
+        coff = np.zeros(n_paths + 1, dtype=np.int64)
+        np.cumsum(clen, out=coff[1:])
+        self.pid = np.repeat(np.arange(n_paths), clen)
+        pos = np.arange(len(cc), dtype=np.int64) - coff[:-1][self.pid]
+        base = len(keys) + 1
+        cols = []
+        for lag in range(order):
+            shifted = np.zeros(len(cc), dtype=np.int64)
+            shifted[lag:] = cc[: len(cc) - lag] + 1
+            cols.append(np.where(pos >= lag, shifted, 0))
+        if base**order < 2**62:
+            sid = sum(col * base**lag for lag, col in enumerate(cols))
+            uniq, state = np.unique(sid, return_inverse=True)
+            table = np.stack([(uniq // base**lag) % base for lag in range(order)], axis=1)
+        else:
+            table, state = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)
+        state = state.reshape(-1)
+        n_states = len(table) + 1
+        start = n_states - 1
+        prev = np.empty_like(state)
+        prev[1:] = state[:-1]
+        src = np.where(pos == 0, start, prev)
+        if n_states**2 < 2**62:
+            edge_key = src * n_states + state
+        else:  # pragma: no cover - beyond 2**31 states
+            edge_key = np.unique(np.stack([src, state], 1), axis=0, return_inverse=True)[1]
+        uniq_edges, self.edge = np.unique(edge_key, return_inverse=True)
+        self.edge_src, self.edge_dst = uniq_edges // n_states, uniq_edges % n_states
+        self.last = state[coff[1:] - 1] if len(cc) else np.zeros(0, np.int64)
+        ms = np.repeat(np.arange(len(table)), order)
+        mc = table.reshape(-1) - 1
+        pairs = np.unique(ms[mc >= 0] * base + mc[mc >= 0])
+        self.member_state, self.member_channel = pairs // base, pairs % base
+        self.n_paths, self.n_states, self.start = n_paths, n_states, start
+        self.keys = tuple(keys)
+
+    def chain(self, conv: np.ndarray, value: np.ndarray, nulls: np.ndarray) -> Chain:
+        """Transitions weighted by the paths' conversions + nulls; terminal edges split."""
+        s = self.n_states - 1
+        inner = np.bincount(self.edge, weights=(conv + nulls)[self.pid],
+                            minlength=len(self.edge_src))  # fmt: skip
+        converting = conv > 0
+        to_conv = np.bincount(self.last, weights=np.where(converting, conv, 0.0), minlength=s)
+        to_value = np.bincount(self.last, weights=np.where(converting, value, 0.0), minlength=s)
+        to_null = np.bincount(self.last, weights=nulls, minlength=s)
+        states = np.arange(s)
+        return Chain(
+            src=np.concatenate([self.edge_src, states, states]),
+            dst=np.concatenate([self.edge_dst, np.full(s, TO_CONVERSION), np.full(s, TO_NULL)]),
+            n=np.concatenate([inner, to_conv, to_null]),
+            v=np.concatenate([np.zeros(len(inner)), to_value, np.zeros(s)]),
+            n_states=self.n_states,
+            start=self.start,
+            member_state=self.member_state,
+            member_channel=self.member_channel,
+            channels=self.keys,
+        )
+
+
+def solve(edges: pd.DataFrame | Chain) -> MarkovFit:
+    """Solve the absorbing chain (engine edges or a :class:`Chain`); exact removal effects."""
+    chain = edges if isinstance(edges, Chain) else _chain_from_edges(edges[edges["n"] > 0])
+    keep = chain.n > 0
+    src_all, dst_all = chain.src[keep], chain.dst[keep]
+    n_all, v_all = chain.n[keep], chain.v[keep]
+    if not len(src_all):
+        raise AttributionError("there are no paths to build a Markov chain from")
+    used = np.unique(np.concatenate([src_all, dst_all[dst_all >= 0]]))
+    if chain.start not in used:
+        raise AttributionError("no transition leaves the start state")
+    m = len(used)
+    remap = np.full(chain.n_states, -1, dtype=np.int64)
+    remap[used] = np.arange(m)
+    src = remap[src_all]
+    out = np.bincount(src, weights=n_all, minlength=m)
     if np.any(out <= 0):
         raise AttributionError("a Markov state has no outgoing transition")
-    is_inner = ~edges["dst"].isin([CONVERSION, NULL]).to_numpy()
-    to_conv = (edges["dst"] == CONVERSION).to_numpy()
-    dst_inner = edges["dst"][is_inner].map(index).to_numpy()
-    q_vals = edges["n"].to_numpy(float)[is_inner] / out[src[is_inner]]
-    r = np.bincount(src[to_conv], weights=edges["n"].to_numpy(float)[to_conv], minlength=m) / out
-    rv = np.bincount(src[to_conv], weights=edges["v"].to_numpy(float)[to_conv], minlength=m) / out
+    is_inner = dst_all >= 0
+    to_conv = dst_all == TO_CONVERSION
+    dst_inner = remap[dst_all[is_inner]]
+    q_vals = n_all[is_inner] / out[src[is_inner]]
+    r = np.bincount(src[to_conv], weights=n_all[to_conv], minlength=m) / out
+    rv = np.bincount(src[to_conv], weights=v_all[to_conv], minlength=m) / out
 
-    channels = sorted(set().union(*(_channels_of(s) for s in transient if s != START)))
-    members = {ch: [] for ch in channels}
-    for s, i in index.items():
-        if s != START:
-            for ch in _channels_of(s):
-                members[ch].append(i)
-    s0 = index[START]
+    state = remap[chain.member_state]
+    live = state >= 0
+    state, channel = state[live], chain.member_channel[live]
+    order = np.argsort(channel, kind="stable")
+    state, channel = state[order], channel[order]
+    present, first = np.unique(channel, return_index=True)
+    groups = np.split(state, first[1:])
+    members = dict(zip((chain.channels[c] for c in present), groups, strict=True))
+    channels = sorted(members)
+    s0 = int(remap[chain.start])
     if m <= DENSE_MAX_STATES:
         q = np.zeros((m, m))
         np.add.at(q, (src[is_inner], dst_inner), q_vals)
         n_mat = np.linalg.inv(np.eye(m) - q)
         b, bv = n_mat @ r, n_mat @ rv
 
-        def lost(k_idx: list[int], vec: np.ndarray, rhs: np.ndarray) -> float:
-            k_idx = np.asarray(k_idx)
+        def lost(k_idx: np.ndarray, vec: np.ndarray, rhs: np.ndarray) -> float:
             h = np.linalg.solve(n_mat[np.ix_(k_idx, k_idx)].T, n_mat[s0, k_idx])
             return float(h @ vec[k_idx])
     else:
@@ -192,7 +319,7 @@ def solve(edges: pd.DataFrame) -> MarkovFit:
         lu = splu(a)
         b, bv = lu.solve(r), lu.solve(rv)
 
-        def lost(k_idx: list[int], vec: np.ndarray, rhs: np.ndarray) -> float:
+        def lost(k_idx: np.ndarray, vec: np.ndarray, rhs: np.ndarray) -> float:
             keep = np.ones(m, bool)
             keep[k_idx] = False
             sub = splu(a[keep][:, keep].tocsc())
@@ -207,3 +334,67 @@ def solve(edges: pd.DataFrame) -> MarkovFit:
     return MarkovFit(
         removal_effects=re, removal_effects_value=re_v, conversion_probability=base, n_states=m
     )
+
+
+def collapsed_cells(
+    ps: PathSet,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct collapsed paths with summed conversions, value and nulls (bootstrap cells).
+
+    Sorted like the engine's cells (by the keys joined with :data:`SEP`), so seeded
+    bootstrap draws do not depend on where the paths came from. Returns CSR ``offsets``,
+    ``codes`` and per-cell ``conv``, ``value``, ``nulls``.
+    """
+    codes, offsets = ps.codes, ps.offsets
+    keep = np.ones(len(codes), dtype=bool)
+    keep[1:] = codes[1:] != codes[:-1]
+    keep[offsets[:-1]] = True
+    cc = codes[keep].astype(np.int64)
+    clen = np.add.reduceat(keep.astype(np.int64), offsets[:-1])
+    starts = np.zeros(len(clen), dtype=np.int64)
+    np.cumsum(clen[:-1], out=starts[1:])
+    bits = max(1, int(len(ps.keys) + 1).bit_length())
+    per_word = 63 // bits
+    longest = int(clen.max())
+    words = -(-longest // per_word)
+    if len(clen) * words > 50_000_000:  # pragma: no cover - pathological path lengths
+        return _cells_python(cc, starts, clen, ps)
+    packed = np.zeros((len(clen), words), dtype=np.int64)
+    by_len = np.argsort(-clen, kind="stable")
+    sorted_len = clen[by_len]
+    for j in range(longest):
+        k = int(np.searchsorted(-sorted_len, -j, side="left"))  # paths longer than j
+        rows = by_len[:k]
+        shift = bits * (per_word - 1 - j % per_word)
+        packed[rows, j // per_word] |= (cc[starts[rows] + j] + 1) << shift
+    order = np.lexsort(packed.T[::-1])
+    packed = packed[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any(packed[1:] != packed[:-1], axis=1)
+    cell = np.cumsum(new) - 1
+    cell_of_path = np.empty(len(order), dtype=np.int64)
+    cell_of_path[order] = cell
+    reps = order[new]
+    n_cells = len(reps)
+    sums = [np.bincount(cell_of_path, weights=x, minlength=n_cells)
+            for x in (ps.conv, ps.value, ps.nulls)]  # fmt: skip
+    off = np.zeros(n_cells + 1, dtype=np.int64)
+    np.cumsum(clen[reps], out=off[1:])
+    take = np.repeat(starts[reps] - off[:-1], clen[reps]) + np.arange(off[-1])
+    return off, cc[take], *sums
+
+
+def _cells_python(cc, starts, clen, ps):  # pragma: no cover - pathological path lengths
+    cells: dict[tuple, list[float]] = {}
+    for i, (s, n) in enumerate(zip(starts.tolist(), clen.tolist(), strict=True)):
+        acc = cells.setdefault(tuple(cc[s : s + n].tolist()), [0.0, 0.0, 0.0])
+        acc[0] += ps.conv[i]
+        acc[1] += ps.value[i]
+        acc[2] += ps.nulls[i]
+    items = sorted(cells.items())
+    lens = np.asarray([len(k) for k, _ in items], dtype=np.int64)
+    off = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum(lens, out=off[1:])
+    flat = np.asarray([c for k, _ in items for c in k], dtype=np.int64)
+    sums = np.asarray([v for _, v in items], dtype=float).reshape(-1, 3)
+    return off, flat, sums[:, 0], sums[:, 1], sums[:, 2]

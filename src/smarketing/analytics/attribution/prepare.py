@@ -8,7 +8,8 @@ Two inputs are accepted:
   window ending at the conversion; journeys without any conversion make one
   non-converting path (their touches inside the window ending at their last touch);
 * the aggregated path format of ChannelAttribution (a path string, total conversions,
-  total conversion value, total nulls), exploded into the same canonical rows.
+  total conversion value, total nulls), already one row per distinct path: it is split
+  once into integer arrays (:class:`~.pathset.PathSet`) that the models read with numpy.
 
 The canonical Ibis table has one row per touch: ``path_id`` (string), ``pos`` (1-based
 order inside the path), ``n`` (touches in the path), ``key`` (the level credited),
@@ -27,8 +28,10 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import AttributionError
+from .pathset import PathSet
 
 SECONDS_PER_DAY = 86_400.0
 DEFAULT_MILESTONES = {
@@ -42,11 +45,13 @@ DEFAULT_MILESTONES = {
 class Prepared:
     """Canonical touches plus the conversions that had no touch at all."""
 
-    touches: ir.Table
+    touches: ir.Table | None
     no_touch_conversions: float
     no_touch_value: float
     has_time: bool
     by: str
+    paths: PathSet | None = None
+    direct_channel: str = "Direct"
 
 
 def as_table(data, *, name: str) -> ir.Table:
@@ -243,13 +248,21 @@ def prepare_paths(
     by: str = "channel",
     direct_channel: str = "Direct",
 ) -> Prepared:
-    """Explode the aggregated path format into the canonical touches table.
+    """Split the aggregated path format into a :class:`~.pathset.PathSet`.
 
     Rows with an empty path, an empty step or a negative count/value are an error; the
-    path format has no timestamps, so ``age_days`` and the milestones are null.
+    path format has no timestamps and no milestones. An Ibis table is read once as Arrow
+    (only the named columns); a DataFrame's columns are used in place.
     """
     if isinstance(paths, ir.Table):
-        paths = paths.execute()
+        cols = [c for c in (path_column, conversions_column, value_column, nulls_column) if c]
+        missing = [c for c in cols if c not in paths.columns]
+        if missing:
+            raise AttributionError(
+                f"paths is missing column(s) {missing}; it has {list(paths.columns)}"
+            )
+        arrow = paths.select(*dict.fromkeys(cols)).to_pyarrow()
+        paths = arrow.to_pandas(types_mapper=_arrow_strings)
     if not isinstance(paths, pd.DataFrame):
         raise AttributionError(
             f"paths must be an Ibis table or a pandas DataFrame, got {type(paths)}"
@@ -264,55 +277,33 @@ def prepare_paths(
         )
     if len(paths) == 0:
         raise AttributionError("paths is empty: there is nothing to attribute")
-    df = pd.DataFrame(
-        {
-            "path": paths[path_column].astype("string"),
-            "conv": _numeric(paths[conversions_column], conversions_column),
-            "value": _numeric(paths[value_column], value_column) if value_column else 0.0,
-            "nulls": _numeric(paths[nulls_column], nulls_column) if nulls_column else 0.0,
-        }
-    )
-    df["path_id"] = np.arange(len(df)).astype(str)
-    text = df["path"].fillna("")
-    # a path is bad when it is blank, or starts/ends with or repeats the separator
-    stripped = text.str.strip()
-    sep = separator.strip() or separator
-    bad = (stripped == "") | stripped.str.startswith(sep) | stripped.str.endswith(sep)
-    bad |= text.str.replace(" ", "", regex=False).str.contains(
-        (sep + sep).replace(" ", ""), regex=False
-    )
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise AttributionError(
-            f"path row {first} ({df['path'].iloc[first]!r}) is empty or has an empty step"
-        )
-    # the split, unnest and numbering run in the engine (DuckDB for DataFrames)
-    mem = ibis.memtable(
-        df.assign(path=text.astype(object)),
-        schema={"path": "string", "conv": "float64", "value": "float64", "nulls": "float64",
-                "path_id": "string"},
-    )  # fmt: skip
-    mem = mem.mutate(steps=mem.path.split(separator))
-    mem = mem.mutate(n=mem.steps.length().cast("int64"))
-    u = mem.unnest("steps", offset="pos0")
-    key = u.steps.strip()
-    table = u.select(
-        path_id=u.path_id,
-        pos=(u.pos0 + 1).cast("int64"),
-        n=u.n,
-        key=key,
-        is_direct=key == direct_channel,
-        conv=u.conv,
-        value=u.value,
-        nulls=u.nulls,
-        age_days=ibis.null("float64"),
-        lead_pos=ibis.null("int64"),
-        opp_pos=ibis.null("int64"),
-        won_pos=ibis.null("int64"),
+    n = len(paths)
+    conv = _numeric(paths[conversions_column], conversions_column).to_numpy(float)
+    value = _numeric(paths[value_column], value_column).to_numpy(float) if value_column else None
+    nulls = _numeric(paths[nulls_column], nulls_column).to_numpy(float) if nulls_column else None
+    ps = PathSet.from_strings(
+        _path_strings(paths[path_column]),
+        separator=separator,
+        conv=conv,
+        value=np.zeros(n) if value is None else value,
+        nulls=np.zeros(n) if nulls is None else nulls,
     )
     return Prepared(
-        touches=table, no_touch_conversions=0.0, no_touch_value=0.0, has_time=False, by=by
-    )
+        touches=None, no_touch_conversions=0.0, no_touch_value=0.0, has_time=False, by=by,
+        paths=ps, direct_channel=direct_channel,
+    )  # fmt: skip
+
+
+def _arrow_strings(dtype):
+    return pd.StringDtype("pyarrow") if pa.types.is_string(dtype) or pa.types.is_large_string(
+        dtype) else None  # fmt: skip
+
+
+def _path_strings(series: pd.Series):
+    """The path column as an Arrow string array (zero-copy when it is Arrow-backed)."""
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
+        series = series.astype(pd.StringDtype("pyarrow"))
+    return pa.array(series)
 
 
 def num(x) -> float:

@@ -8,7 +8,8 @@ has the closed form ``phi_j = sum over T containing j of R(T) / |T|``: a sum ove
 channel sets that occur in the data only, so it is exact for any number of channels
 (no coalition is ever cut; no approximation is needed). The engine computes the channel
 set of every path as a bitmask (62 channels per integer word, as many words as needed),
-so only one row per distinct channel set comes back.
+so only one row per distinct channel set comes back. The aggregated path format builds
+the same bitmasks with numpy over its distinct paths (:func:`path_coalitions`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+
+from .pathset import PathSet
 
 BITS_PER_WORD = 62
 
@@ -80,8 +83,52 @@ def closed_form(
     """
     rows = np.fromiter((i for i, m in enumerate(members) for _ in m), np.int64)
     cols = np.fromiter((k for m in members for k in m), np.int64)
-    size = np.fromiter((len(m) for m in members), np.float64, len(members))
+    return closed_form_pairs(rows, cols, n_keys, conv, value)
+
+
+def closed_form_pairs(
+    rows: np.ndarray, cols: np.ndarray, n_keys: int, conv: np.ndarray, value: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`closed_form` with the coalitions given as (coalition, key) index pairs.
+
+    Examples
+    --------
+    >>> c, _ = closed_form_pairs(np.array([0, 1, 1]), np.array([0, 0, 1]), 2,
+    ...                          np.array([2.0, 2.0]), np.zeros(2))
+    >>> c.tolist()
+    [3.0, 1.0]
+    """
+    size = np.bincount(rows, minlength=len(conv)).astype(np.float64)
     size[size == 0] = 1.0
     phi_c = np.bincount(cols, weights=(conv / size)[rows], minlength=n_keys)
     phi_v = np.bincount(cols, weights=(value / size)[rows], minlength=n_keys)
     return phi_c, phi_v
+
+
+def path_coalitions(ps: PathSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct channel sets of the distinct paths (numpy bitmasks), engine-cell order.
+
+    Returns ``rows``/``cols`` (coalition, key) pairs and per-coalition ``conv``, ``value``,
+    ``nulls`` summed over the paths with that set; coalitions are ordered by their bitmask
+    words like :func:`coalition_counts`, so seeded bootstrap draws match.
+    """
+    n_keys = len(ps.keys)
+    words = max(1, (n_keys + BITS_PER_WORD - 1) // BITS_PER_WORD)
+    starts = ps.offsets[:-1]
+    codes = ps.codes.astype(np.int64)
+    bit = np.left_shift(np.int64(1), codes % BITS_PER_WORD)
+    word_of = codes // BITS_PER_WORD
+    masks = np.empty((ps.n_paths, words), dtype=np.int64)
+    for w in range(words):
+        masks[:, w] = np.bitwise_or.reduceat(np.where(word_of == w, bit, 0), starts)
+    order = np.lexsort(masks.T[::-1])
+    sorted_masks = masks[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any(sorted_masks[1:] != sorted_masks[:-1], axis=1)
+    cell_of_path = np.empty(len(order), dtype=np.int64)
+    cell_of_path[order] = np.cumsum(new) - 1
+    n_cells = int(new.sum())
+    sums = [np.bincount(cell_of_path, weights=x, minlength=n_cells)
+            for x in (ps.conv, ps.value, ps.nulls)]  # fmt: skip
+    pairs = np.unique(cell_of_path[ps.path_index()] * n_keys + codes)
+    return pairs // n_keys, pairs % n_keys, *sums

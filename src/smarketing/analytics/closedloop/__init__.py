@@ -14,18 +14,21 @@ from smarketing.analytics.closedloop.funnel import (
     totals,
 )
 from smarketing.analytics.closedloop.tables import (
+    FUNNEL_FACT_COLUMNS,
     FUNNEL_STEPS,
     STAGE_RANK,
     STEPS,
     ClosedLoopError,
     FunnelTables,
     as_ts,
+    contact_funnel,
     grouped_median,
     reach_times,
 )
 
 __all__ = [
     "DIMENSIONS",
+    "FUNNEL_FACT_COLUMNS",
     "FUNNEL_STEPS",
     "STAGE_RANK",
     "STEPS",
@@ -36,6 +39,7 @@ __all__ = [
     "FunnelTables",
     "as_ts",
     "closed_loop",
+    "contact_funnel",
     "grouped_median",
     "reach_times",
     "totals",

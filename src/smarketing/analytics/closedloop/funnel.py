@@ -255,13 +255,10 @@ def _deals(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> pd.DataFrame
     else:
         won = j.is_won & _in(j.closed_at, spec.start, spec.end)
         made = _in(j.created_at, spec.start, spec.end)
-    return (
-        j.group_by("key")
-        .aggregate(
-            won_deals=won.sum(),
-            revenue=amount.sum(where=won),
-            pipeline=amount.sum(where=made),
-        )
+    return j.group_by("key").aggregate(
+        won_deals=won.sum(),
+        revenue=amount.sum(where=won),
+        pipeline=amount.sum(where=made),
     )
 
 
@@ -273,7 +270,8 @@ def _reviews(t: FunnelTables, m: ibis.Table, spec: ClosedLoopSpec) -> tuple[ibis
     summary = j.group_by("key").aggregate(
         accepted=(j.decision == "accept").sum(),
         rejected=(j.decision == "reject").sum(),
-        avg_quality=j.quality_rating.cast("float64").mean(),
+        q_sum=j.quality_rating.cast("float64").sum(),
+        q_n=j.quality_rating.count(),
     )
     rej = j.filter(j.decision == "reject")
     reasons = rej.group_by(["key", "reason_code"]).aggregate(n=rej.count())
@@ -304,8 +302,11 @@ def _costs(t: FunnelTables, spec: ClosedLoopSpec) -> ibis.Table:
     return j.group_by("key").aggregate(cost=j.part.sum())
 
 
-_LABELS = {"campaign": ("campaigns", "name"), "persona": ("personas", "name"),
-           "content": ("content", "title")}
+_LABELS = {
+    "campaign": ("campaigns", "name"),
+    "persona": ("personas", "name"),
+    "content": ("content", "title"),
+}
 
 
 def _labels(t: FunnelTables, by: str, run: Runner) -> dict[str, str]:
@@ -386,17 +387,12 @@ def closed_loop(
     """
     spec = spec.validated()
     run = run or execute
+    if tables.funnel is not None:
+        from smarketing.analytics.closedloop.facts import from_facts as _from_facts
 
-    @functools.cache
-    def base():
-        m = _scoped(_membership(tables, _contacts(tables, spec), spec), spec)
-        return m, reach_times(tables.stage_changes, tables.contacts)
-
-    counts = run(("counts", spec), lambda: _counts(base()[1], base()[0], spec))
-    vel = run(("velocity", spec), lambda: _velocity(base()[1], base()[0], spec))
-    deals = run(("deals", spec), lambda: _deals(tables, base()[0], spec))
-    reviews = run(("reviews", spec), lambda: _reviews(tables, base()[0], spec)[0])
-    reasons = run(("reasons", spec), lambda: _reviews(tables, base()[0], spec)[1])
+        counts, vel, deals, reviews, reasons = _from_facts(tables, spec, run)
+    else:
+        counts, vel, deals, reviews, reasons = _from_log(tables, spec, run)
     costs = run(("costs", spec), lambda: _costs(tables, spec)) if _costed(spec) else None
 
     keys = set(counts["key"]) | set(deals["key"]) | set(reviews["key"])
@@ -422,8 +418,9 @@ def closed_loop(
             row.velocity_days[step] = None if v is None else round(float(v), 2)
         row.conversion["leads_to_won"] = _ratio(row.won, row.leads)
         row.won_deals = int(_num(deals, key, "won_deals"))
-        row.revenue = float(_num(deals, key, "revenue", 0.0))
-        row.pipeline = float(_num(deals, key, "pipeline", 0.0))
+        # money in cents: sums of float amounts must not differ in the last bits by path
+        row.revenue = round(float(_num(deals, key, "revenue", 0.0)), 2)
+        row.pipeline = round(float(_num(deals, key, "pipeline", 0.0)), 2)
         if costs is not None:
             row.cost = round(float(_num(costs, key, "cost", 0.0)), 2)
             row.cost_per_lead = _ratio(row.cost, row.leads)
@@ -433,12 +430,29 @@ def closed_loop(
         row.accepted = int(_num(reviews, key, "accepted"))
         row.rejected = int(_num(reviews, key, "rejected"))
         row.acceptance_rate = _ratio(row.accepted, row.accepted + row.rejected)
-        q = _num(reviews, key, "avg_quality", None)
-        row.avg_quality = None if q is None else round(float(q), 2)
+        q_n = _num(reviews, key, "q_n", 0)
+        q = float(_num(reviews, key, "q_sum", 0.0)) / q_n if q_n else None
+        row.avg_quality = None if q is None else round(q, 2)
         row.rejection_reasons = why.get(key, [])
         rows.append(row)
     rows.sort(key=lambda r: (-r.leads, -r.revenue, r.label))
     return ClosedLoopResult(spec, rows)
+
+
+def _from_log(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner) -> tuple:
+    """The per-group frames derived from the stage-change log (no fact table)."""
+
+    @functools.cache
+    def base():
+        m = _scoped(_membership(tables, _contacts(tables, spec), spec), spec)
+        return m, reach_times(tables.stage_changes, tables.contacts)
+
+    counts = run(("counts", spec), lambda: _counts(base()[1], base()[0], spec))
+    vel = run(("velocity", spec), lambda: _velocity(base()[1], base()[0], spec))
+    deals = run(("deals", spec), lambda: _deals(tables, base()[0], spec))
+    reviews = run(("reviews", spec), lambda: _reviews(tables, base()[0], spec)[0])
+    reasons = run(("reasons", spec), lambda: _reviews(tables, base()[0], spec)[1])
+    return counts, vel, deals, reviews, reasons
 
 
 def totals(rows: Sequence[ClosedLoopRow]) -> Mapping[str, float]:

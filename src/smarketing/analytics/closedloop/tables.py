@@ -19,7 +19,9 @@ __all__ = [
     "FUNNEL_STEPS",
     "ClosedLoopError",
     "FunnelTables",
+    "FUNNEL_FACT_COLUMNS",
     "as_ts",
+    "contact_funnel",
     "grouped_median",
     "reach_times",
 ]
@@ -60,6 +62,10 @@ class FunnelTables:
     - ``campaigns``: id, name, channel, source
     - ``touchpoints``: contact_id, content_id (content membership; any other columns ignored)
     - ``personas``: id, name; ``content``: id, title (labels only)
+    - ``funnel`` (optional): the per-contact funnel facts, :data:`FUNNEL_FACT_COLUMNS`, i.e.
+      :func:`contact_funnel` materialised. When given, the closed-loop maths reads it (one
+      row per contact) instead of re-deriving reach times from ``stage_changes``; the figures
+      are the same as long as the table is fresh.
     """
 
     contacts: ibis.Table
@@ -72,6 +78,22 @@ class FunnelTables:
     touchpoints: ibis.Table
     personas: ibis.Table
     content: ibis.Table
+    funnel: ibis.Table | None = None
+
+
+#: Columns of the per-contact funnel fact table (see :func:`contact_funnel`).
+FUNNEL_FACT_COLUMNS: tuple[str, ...] = (
+    "contact_id",
+    "created_at",
+    "created_month",
+    "original_source",
+    "original_channel",
+    "original_campaign_id",
+    "persona_id",
+    "segment",
+    "owner_id",
+    *(f"t_{s}" for s in FUNNEL_STEPS),
+)
 
 
 def as_ts(value: date | datetime | str) -> datetime:
@@ -123,13 +145,77 @@ def reach_times(stage_changes: ibis.Table, contacts: ibis.Table | None = None) -
     )
 
 
-def grouped_median(t: ibis.Table, by: list[str], value: str) -> ibis.Table:
+def contact_funnel(
+    contacts: ibis.Table,
+    accounts: ibis.Table,
+    stage_changes: ibis.Table,
+    only: ibis.Table | None = None,
+) -> ibis.Table:
+    """One row per contact: its grouping keys and when it reached each funnel step.
+
+    The rows of the per-contact funnel fact table (columns :data:`FUNNEL_FACT_COLUMNS`):
+    :func:`reach_times` with the ``created_at`` fallback, the contact's original source,
+    channel and campaign, persona, owner and its account's segment, and the creation month
+    (``YYYY-MM``, the cohort). ``only`` (a table with a ``contact_id`` column) restricts the
+    rows to those contacts, so an app can refresh a few contacts without reading the whole
+    log: the restriction is applied to the contacts and the log before the aggregation.
+
+    >>> import ibis, datetime as dt
+    >>> now = dt.datetime(2026, 1, 5)
+    >>> c = ibis.memtable({"id": [1], "created_at": [now], "lifecycle_stage": ["mql"],
+    ...     "original_source": ["google"], "original_channel": ["paid"],
+    ...     "original_campaign_id": [None], "persona_id": [None], "account_id": [9],
+    ...     "owner_id": [None]})
+    >>> a = ibis.memtable({"id": [9], "segment": ["smb"]})
+    >>> sc = ibis.memtable({"contact_id": [1], "to_stage": ["mql"], "changed_at": [now]})
+    >>> row = contact_funnel(c, a, sc).to_pandas().iloc[0]
+    >>> row.segment, row.created_month, row.t_mqls == now, row.t_sqls is None
+    ('smb', '2026-01', True, True)
+    """
+    if only is not None:
+        ids = only.select(_only_id=only.contact_id)
+        contacts = contacts.semi_join(ids, contacts.id == ids._only_id)
+        stage_changes = stage_changes.semi_join(ids, stage_changes.contact_id == ids._only_id)
+    reach = reach_times(stage_changes, contacts)
+    a = accounts.select(_acc_id=accounts.id, segment=accounts.segment)
+    c = contacts.left_join(a, contacts.account_id == a._acc_id)
+    j = c.join(reach, c.id == reach.contact_id)
+    return j.select(
+        contact_id=j.id,
+        created_at=j.created_at,
+        created_month=j.created_at.strftime("%Y-%m"),
+        original_source=j.original_source,
+        original_channel=j.original_channel,
+        original_campaign_id=j.original_campaign_id,
+        persona_id=j.persona_id,
+        segment=j.segment,
+        owner_id=j.owner_id,
+        **{f"t_{s}": j[f"t_{s}"] for s in FUNNEL_STEPS},
+    )
+
+
+def _native_median(t: ibis.Table) -> bool:
+    """Whether the table's backend has an exact MEDIAN (PostgreSQL, DuckDB; not SQLite)."""
+    try:
+        name = t._find_backend(use_default=True).name
+    except Exception:  # an unbound table: use the portable form
+        return False
+    return name in ("postgres", "duckdb", "pyspark", "snowflake", "bigquery")
+
+
+def grouped_median(
+    t: ibis.Table, by: list[str], value: str, *, native: bool | None = None
+) -> ibis.Table:
     """Median of ``value`` per group, portable to backends without MEDIAN (SQLite).
 
     The classic window form: number the sorted values per group and average the middle one
-    (odd count) or two (even count). Columns: ``by`` + ``median``.
+    (odd count) or two (even count). Columns: ``by`` + ``median``. On backends with an exact
+    median (``PERCENTILE_CONT(0.5)`` on PostgreSQL: the same middle average, one sort-based
+    aggregate instead of two window passes and a self-filter), that is used instead.
     """
     t = t.filter(t[value].notnull())
+    if native if native is not None else _native_median(t):
+        return t.group_by(by).aggregate(median=t[value].median())
     w = ibis.window(group_by=[t[b] for b in by], order_by=t[value])
     ranked = t.mutate(
         _rn=ibis.row_number().over(w) + 1,

@@ -276,9 +276,7 @@ def _create_temp(name: str, expr) -> str:
     column without a type, and Ibis would then read it as a string.
     """
     types = _SQL_TYPES[connection.vendor]
-    cols = ", ".join(
-        f'"{col}" {types[_type_name(dtype)]}' for col, dtype in expr.schema().items()
-    )
+    cols = ", ".join(f'"{col}" {types[_type_name(dtype)]}' for col, dtype in expr.schema().items())
     return f'CREATE TEMPORARY TABLE "{name}" ({cols})'
 
 
