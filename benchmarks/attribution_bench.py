@@ -3,10 +3,13 @@
 Generates the issue's data shape with DuckDB SQL (default 3.2M journeys, ~10M touches,
 12 channels including sales touches, ~3% conversion), aggregates it to the path format
 both engines read, and times every task in a fresh subprocess (so the peak memory,
-``ru_maxrss``, belongs to that task alone). Prints one line per task: median seconds over
-``--repeat`` runs and peak RSS in MB.
+``ru_maxrss``, belongs to that task alone). Prints one line per task: median wall seconds
+over ``--repeat`` runs, median CPU seconds of the process (all threads; on a shared
+machine the wall time also holds the time spent waiting for a core), peak RSS in MB and
+the 1-minute load average when the task ran. Reading the input file is not timed.
 
     .venv/bin/python benchmarks/attribution_bench.py --journeys 3200000 --repeat 3
+    .venv/bin/python benchmarks/attribution_bench.py --data-dir /tmp/attr  # keep the data
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -34,6 +38,7 @@ def generate(out: Path, journeys: int, channels: int, seed: float = 0.42) -> dic
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SELECT setseed({seed})")
     names = CHANNELS if channels == 12 else [f"campaign {i}" for i in range(channels)]
     con.execute("CREATE TABLE ch AS SELECT * FROM unnest(?) WITH ORDINALITY AS t(name, idx)",
@@ -82,7 +87,7 @@ def task(name: str, data: Path) -> None:
     paths = pd.read_parquet(data / "paths.parquet")
     heur = ["first_touch", "last_touch", "last_non_direct", "linear", "position_based",
             "w_shaped", "full_path"]  # fmt: skip
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if name == "markov":
         attribute_paths(paths, model="markov")
     elif name == "markov_order2":
@@ -119,9 +124,10 @@ def task(name: str, data: Path) -> None:
                                     var_value="total_conversion_value", sep=">", flg_pro=False)  # fmt: skip
     else:
         raise SystemExit(f"unknown task {name}")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb,
+                      "load": os.getloadavg()[0]}))  # fmt: skip
 
 
 def measure(name: str, data: Path, repeat: int, timeout: float) -> str:
@@ -138,8 +144,11 @@ def measure(name: str, data: Path, repeat: int, timeout: float) -> str:
             return f"{name:<16} failed: {exc.stderr.strip().splitlines()[-1]}"
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     sec = statistics.median(r["seconds"] for r in runs)
+    cpu = statistics.median(r["cpu"] for r in runs)
     mem = max(r["peak_mb"] for r in runs)
-    return f"{name:<16} median {sec:8.2f} s  peak RSS {mem:7.0f} MB  (runs: {len(runs)})"
+    load = statistics.mean(r["load"] for r in runs)
+    return (f"{name:<16} median {sec:8.2f} s  cpu {cpu:7.2f} s  peak RSS {mem:7.0f} MB  "
+            f"load {load:4.1f}  (runs: {len(runs)})")  # fmt: skip
 
 
 def main() -> None:
@@ -148,7 +157,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--tasks", default="markov,ca_markov,heuristics,ca_heuristics,shapley,"
-                    "bootstrap100,touch_linear,touch_markov,markov1000")  # fmt: skip
+                    "bootstrap100,markov_order2,touch_linear,touch_markov,markov1000")  # fmt: skip
+    ap.add_argument("--data-dir", type=Path, help="generate here once and reuse (not deleted)")
     ap.add_argument("--task")
     ap.add_argument("--data", type=Path)
     args = ap.parse_args()
@@ -162,26 +172,40 @@ def main() -> None:
     except ImportError:
         has_ca = False
     with tempfile.TemporaryDirectory() as tmp:
-        base, wide = Path(tmp) / "c12", Path(tmp) / "c1000"
-        base.mkdir()
-        wide.mkdir()
+        root = args.data_dir or Path(tmp)
+        base, wide = root / "c12", root / "c1000"
+        base.mkdir(parents=True, exist_ok=True)
+        wide.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        info = generate(base, args.journeys, 12)
+        info = _data(base, args.journeys, 12)
         print(f"data: {args.journeys:,} journeys, {info['touches']:,} touches, 12 channels, "
               f"conversion {info['conversion_rate']:.2%}, {info['distinct_paths']:,} distinct "
-              f"paths (generated in {time.perf_counter() - t0:.1f} s)")  # fmt: skip
+              f"paths (ready in {time.perf_counter() - t0:.1f} s); {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         for name in args.tasks.split(","):
             if name.startswith("ca_") and not has_ca:
                 print(f"{name:<16} skipped: ChannelAttribution not installed")
                 continue
             if name == "markov1000":
-                info = generate(wide, args.journeys, 1000)
+                info = _data(wide, args.journeys, 1000)
                 print(f"1,000-channel data: {info['distinct_paths']:,} distinct paths")
                 print(measure("markov", wide, args.repeat, args.timeout).replace(
-                    "markov          ", "markov1000      "))  # fmt: skip
+                    "markov          ", "markov1000      "), flush=True)  # fmt: skip
                 continue
             repeat = 1 if name in ("bootstrap100", "ca_markov") else args.repeat
             print(measure(name, base, repeat, args.timeout), flush=True)
+
+
+def _data(out: Path, journeys: int, channels: int) -> dict:
+    """Generate the data into ``out`` unless a previous run left it there."""
+    info_file = out / "info.json"
+    if info_file.exists():
+        info = json.loads(info_file.read_text())
+        if info.get("journeys") == journeys:
+            return info
+    info = {**generate(out, journeys, channels), "journeys": journeys}
+    info_file.write_text(json.dumps(info))
+    return info
 
 
 if __name__ == "__main__":

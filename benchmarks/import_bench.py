@@ -93,7 +93,9 @@ def main() -> None:
         if not args.file:
             began = time.perf_counter()
             generate(path, args.rows)
-            print(f"generated {args.rows:,} rows in {time.perf_counter() - began:.0f} s", flush=True)
+            print(
+                f"generated {args.rows:,} rows in {time.perf_counter() - began:.0f} s", flush=True
+            )
         results = []
         for run in range(args.runs):
             env = dict(os.environ, DJANGO_SETTINGS_MODULE="smarketing.config.settings")

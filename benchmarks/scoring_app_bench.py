@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -240,4 +241,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
     main()

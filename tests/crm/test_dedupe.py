@@ -62,7 +62,12 @@ def test_merge_contacts_moves_everything_and_undo_restores(make_user):
 
     assert not Contact.objects.filter(pk=loser_pk).exists()
     winner.refresh_from_db()
-    assert (winner.last_name, winner.phone, winner.owner, winner.email) == ("Lee", "555", rep, "ann@acme.com")
+    assert (winner.last_name, winner.phone, winner.owner, winner.email) == (
+        "Lee",
+        "555",
+        rep,
+        "ann@acme.com",
+    )
     assert winner.lifecycle_stage == "sql"  # the loser's stage was more recent
     assert Touchpoint.objects.get(pk=tp.pk).contact == winner
     assert Deal.objects.get(pk=deal.pk).primary_contact == winner
@@ -75,7 +80,12 @@ def test_merge_contacts_moves_everything_and_undo_restores(make_user):
     loser = Contact.objects.get(pk=loser_pk)
     assert loser.email == "a.lee@acme.com" and loser.owner == rep
     winner.refresh_from_db()
-    assert (winner.last_name, winner.phone, winner.owner, winner.lifecycle_stage) == ("", "", None, "lead")
+    assert (winner.last_name, winner.phone, winner.owner, winner.lifecycle_stage) == (
+        "",
+        "",
+        None,
+        "lead",
+    )
     assert Touchpoint.objects.get(pk=tp.pk).contact == loser
     assert Deal.objects.get(pk=deal.pk).primary_contact == loser
     assert StageChange.objects.get().contact == loser
@@ -100,3 +110,12 @@ def test_merge_accounts_moves_contacts_and_deals_and_undo():
     a.refresh_from_db()
     assert a.domain is None and Account.objects.get(pk=b_pk).domain == "globex.io"
     assert Contact.objects.get(pk=c.pk).account_id == b_pk
+
+
+@pytest.mark.parametrize("name", ["smarketing.crm.dedupe", "smarketing.ingest.csvimport.plan"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0

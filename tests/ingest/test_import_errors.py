@@ -68,7 +68,9 @@ def test_database_refusal_fails_only_that_row(tmp_path):
         "Record ID,Email,First Name\n1,one@x.io,One\n2,two@x.io,Two\n",
     )
     do_run_import(job=do_create_job(path=path))
-    path2 = write(tmp_path, "Record ID,Email,First Name\n1,taken@x.io,One\n2,two@x.io,Deux\n", "b.csv")
+    path2 = write(
+        tmp_path, "Record ID,Email,First Name\n1,taken@x.io,One\n2,two@x.io,Deux\n", "b.csv"
+    )
     summary = do_run_import(job=do_create_job(path=path2))
     assert [(e["row"], e["column"]) for e in summary["errors"]] == [(2, "email")]
     assert Contact.objects.get(email="two@x.io").first_name == "Deux"

@@ -81,12 +81,18 @@ def test_second_import_changes_nothing():
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("hubspot_contacts_internal.csv", {"contact": {"created": 3}, "stage_change": {"created": 8}}),
+        (
+            "hubspot_contacts_internal.csv",
+            {"contact": {"created": 3}, "stage_change": {"created": 8}},
+        ),
         ("salesforce_leads.csv", {"contact": {"created": 4}, "stage_change": {"created": 8}}),
         ("mautic_contacts_cp1252.csv", {"contact": {"created": 3}, "stage_change": {"created": 3}}),
         ("generic_contacts.tsv", {"contact": {"created": 4}, "stage_change": {"created": 7}}),
         ("hubspot_deals.csv", {"deal": {"created": 3}, "deal_stage_change": {"created": 4}}),
-        ("salesforce_opportunities.csv", {"deal": {"created": 3}, "deal_stage_change": {"created": 3}}),
+        (
+            "salesforce_opportunities.csv",
+            {"deal": {"created": 3}, "deal_stage_change": {"created": 3}},
+        ),
     ],
 )
 def test_every_sample_imports_and_reimports_as_no_op(name, expected):

@@ -33,7 +33,9 @@ def upload(client, name, **data):
 def test_upload_preview_run_summary_and_error_csv(client, manager):
     response = upload(client, "hubspot_contacts_labels.csv")
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("csvimport:preview", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "csvimport:preview", args=[job.pk]
+    )
     assert Contact.objects.count() == 0  # nothing written before confirming
 
     page = client.get(response.url)
@@ -94,7 +96,7 @@ def test_bad_mapping_and_unreadable_file_give_clear_messages(client, manager):
     )
     job = ImportJob.objects.get()
     page = client.get(reverse("csvimport:preview", args=[job.pk])).content.decode()
-    assert "Map the columns below" in page and "csvimport/jobs/%d/run" % job.pk not in page
+    assert "Map the columns below" in page and f"csvimport/jobs/{job.pk}/run" not in page
     client.post(
         reverse("csvimport:upload"),
         {"file": SimpleUploadedFile("odd2.csv", content), "format": "hubspot-deals"},

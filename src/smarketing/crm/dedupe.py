@@ -46,8 +46,42 @@ AUTO_MATCH = 95.0
 REVIEW_MATCH = 85.0
 
 _LEGAL_SUFFIXES = frozenset(
-    """inc incorporated corp corporation co company llc llp lp ltd limited plc gmbh mbh ag kg
-    ohg ug sa sas sarl sl srl spa bv nv oy ab as aps pty pte kk se""".split()
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "plc",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "ohg",
+        "ug",
+        "sa",
+        "sas",
+        "sarl",
+        "sl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "oy",
+        "ab",
+        "as",
+        "aps",
+        "pty",
+        "pte",
+        "kk",
+        "se",
+    ]
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -116,7 +150,8 @@ class AccountIndex:
     def __init__(self, rows: Iterable[tuple[int, str, str | None]] = ()) -> None:
         self.by_domain: dict[str, object] = {}
         self.by_key: dict[str, object] = {}
-        self.blocks: dict[str, list[str]] = {}
+        self.blocks: dict[str, list[str]] = {}  # every account's key, by its first two letters
+        self.free_blocks: dict[str, list[str]] = {}  # keys of accounts without a domain
         self._has_domain: set = set()
         self._journal: list[tuple[str, object]] | None = None
         for pk, name, domain in rows:
@@ -140,6 +175,9 @@ class AccountIndex:
             self.by_key[key] = account
             self.blocks.setdefault(key[:2], []).append(key)
             self._log("key", key)
+            if not domain:
+                self.free_blocks.setdefault(key[:2], []).append(key)
+                self._log("free", key)
 
     def _log(self, kind: str, value) -> None:
         if self._journal is not None:
@@ -160,6 +198,8 @@ class AccountIndex:
                 self.by_domain.pop(value, None)
             elif kind == "has_domain":
                 self._has_domain.discard(value)
+            elif kind == "free":
+                self.free_blocks[value[:2]].remove(value)
             else:
                 self.by_key.pop(value, None)
                 self.blocks[value[:2]].remove(value)
@@ -188,7 +228,9 @@ class AccountIndex:
             if domain is None or _ident(found) not in self._has_domain:
                 return AccountMatch(found, "name")
             return None
-        block = self.blocks.get(key[:2])
+        # A row with a domain is only compared with accounts that have none (a different
+        # domain is a different company); that also keeps big imports with domains fast.
+        block = (self.free_blocks if domain else self.blocks).get(key[:2])
         if not block:
             return None
         best = process.extractOne(key, block, scorer=fuzz.ratio, score_cutoff=REVIEW_MATCH)
@@ -231,9 +273,9 @@ def _unique_sets(model, field_name: str) -> list[tuple[str, ...]]:
     sets = []
     for constraint in model._meta.constraints:
         fields = getattr(constraint, "fields", ())
-        if isinstance(constraint, models.UniqueConstraint) and field_name in fields:
-            if constraint.condition is None:
-                sets.append(tuple(f for f in fields if f != field_name))
+        unique = isinstance(constraint, models.UniqueConstraint) and constraint.condition is None
+        if unique and field_name in fields:
+            sets.append(tuple(f for f in fields if f != field_name))
     for together in model._meta.unique_together:
         if field_name in together:
             sets.append(tuple(f for f in together if f != field_name))
@@ -269,8 +311,10 @@ def _merge(model, *, winner, loser, fill: tuple[str, ...], stage: bool) -> dict:
         mine, theirs = getattr(winner, name), getattr(loser, name)
         if mine in (None, "") and theirs not in (None, ""):
             changes[name] = [mine, theirs]
-    if stage and loser.stage_changed_at and (
-        winner.stage_changed_at is None or loser.stage_changed_at > winner.stage_changed_at
+    if (
+        stage
+        and loser.stage_changed_at
+        and (winner.stage_changed_at is None or loser.stage_changed_at > winner.stage_changed_at)
     ):
         # The person's current stage is the most recent one either record reached.
         for name in ("lifecycle_stage", "stage_changed_at"):
@@ -372,9 +416,9 @@ def do_undo_merge(*, log: dict) -> None:
     if winner is not None:
         for move in log["moved"]:
             related = apps.get_model(move["model"])
-            related._base_manager.filter(
-                pk__in=move["ids"], **{move["field"]: winner.pk}
-            ).update(**{move["field"]: log["loser"]})
+            related._base_manager.filter(pk__in=move["ids"], **{move["field"]: winner.pk}).update(
+                **{move["field"]: log["loser"]}
+            )
     for snapshot in log["dropped"]:
         _restore(snapshot)
     loser = model._base_manager.get(pk=log["loser"])

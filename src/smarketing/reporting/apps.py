@@ -7,3 +7,8 @@ class ReportingConfig(AppConfig):
     name = "smarketing.reporting"
     label = "reporting"
     verbose_name = "Dashboards, closed-loop reports, monthly and weekly reports"
+
+    def ready(self) -> None:
+        from smarketing.reporting import signals
+
+        signals.connect()

@@ -15,12 +15,14 @@ import ibis
 import pandas as pd
 
 from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
-from smarketing.core.ibis_db import table
+from smarketing.core.ibis_db import backend, table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
-from smarketing.core.ibis_db import backend
-from smarketing.reporting import selectors, sqlcache
+from smarketing.reporting import cache, selectors, sqlcache
+from smarketing.reporting import facts as funnel_facts
+from smarketing.reporting import traffic as traffic_tables
 from smarketing.reporting.filters import Filters
+from smarketing.reporting.models import ContactFunnelFact
 
 SALES_ACTIVITY = ("sales_call", "sales_email", "meeting", "demo")
 ATTEMPT_KINDS = ("sales_call", "sales_email")
@@ -38,23 +40,68 @@ class Context:
         return backend()
 
     @cached_property
+    def version(self) -> dict[str, int]:
+        """The data version (primary-key maxima + edit generation; one query)."""
+        return cache.data_version()
+
+    @cached_property
+    def facts_ok(self) -> bool:
+        """Whether the funnel facts are current (refreshing a small backlog first)."""
+        return funnel_facts.ensure_fresh(self.version)
+
+    @cached_property
+    def traffic_ok(self) -> bool:
+        """Whether the traffic summaries are current (refreshing a small backlog first)."""
+        return traffic_tables.ensure_fresh(self.version["tp"])
+
+    @cached_property
     def tables(self):
-        return selectors.funnel_tables(self.con)
+        return selectors.funnel_tables(self.con, facts=self.facts_ok)
 
     @cached_property
     def owner_ids(self):
         return self.filters.owner_ids()
 
-    def closed_loop(self, by: str = "all", view: str = "period") -> ClosedLoopResult:
-        key = (by, view)
-        if key not in self._memo:
-            self._memo[key] = selectors.closed_loop(self.filters, by=by, view=view)
+    def closed_loop(
+        self, by: str = "all", view: str = "period", *, velocity: bool = True
+    ) -> ClosedLoopResult:
+        """Closed-loop figures for this page's filters (memoised; ``velocity=False`` skips the
+        median queries for charts that do not show them)."""
+        full, lean = (by, view, True), (by, view, False)
+        if full in self._memo:
+            return self._memo[full]
+        if not velocity and lean in self._memo:
+            return self._memo[lean]
+        key = full if velocity else lean
+        self._memo[key] = selectors.closed_loop(
+            self.filters,
+            by=by,
+            view=view,
+            facts=self.facts_ok,
+            memo=self._memo,
+            velocity=velocity,
+        )
         return self._memo[key]
 
     def run(self, name: str, build) -> pd.DataFrame:
         """Execute a named query of this page's filters (compiled SQL cached per key)."""
         owners = None if self.owner_ids is None else tuple(sorted(self.owner_ids))
         return sqlcache.run((name, self.filters, owners), build)
+
+    def facts(self):
+        """The funnel fact rows of the contacts the filters keep (owner/team, persona,
+        segment, channel): one row per contact with its reach times."""
+        f = self.filters
+        t = table(ContactFunnelFact, self.con)
+        if self.owner_ids is not None:
+            t = t.filter(t.owner_id.isin(self.owner_ids or [-1]))
+        if f.persona:
+            t = t.filter(t.persona_id == f.persona)
+        if f.channel:
+            t = t.filter(t.original_channel == f.channel)
+        if f.segment:
+            t = t.filter(t.segment == f.segment)
+        return t
 
     def lit(self, column, moment):
         """A window bound typed like ``column`` (timezone-aware on PostgreSQL)."""
@@ -95,8 +142,17 @@ def traffic(ctx: Context) -> pd.DataFrame:
     """Daily page views, sessions and visitors (anonymous and known), from page-view touches.
 
     A visitor is the contact, else the anonymous browser id; a session is one visitor on one
-    day. Contact filters do not apply (most traffic is anonymous); channel does.
+    day. Contact filters do not apply (most traffic is anonymous); channel does. Read from the
+    daily traffic summary (:mod:`~smarketing.reporting.traffic`) when it is current.
     """
+    f = ctx.filters
+    if ctx.traffic_ok:
+        rows = traffic_tables.traffic_days(
+            start=f.period.start, end=f.period.end, channel=f.channel
+        )
+        df = pd.DataFrame.from_records(rows, columns=["day", "page_views", "sessions"])
+        df["day"] = pd.to_datetime(df["day"]).dt.date
+        return df
 
     def build():
         t = _page_views(ctx)
@@ -120,6 +176,11 @@ def _page_views(ctx: Context):
 
 def traffic_totals(ctx: Context) -> dict[str, int]:
     """Unique visitors and page views over the whole period (one query)."""
+    f = ctx.filters
+    if ctx.traffic_ok:
+        return traffic_tables.traffic_totals(
+            start=f.period.start, end=f.period.end, channel=f.channel
+        )
 
     def build():
         t = _page_views(ctx)
@@ -131,6 +192,16 @@ def traffic_totals(ctx: Context) -> dict[str, int]:
 
 def leads_over_time(ctx: Context) -> pd.DataFrame:
     """Daily new leads, MQLs and SQLs (qualified leads) reached in the period."""
+
+    def from_facts():
+        reach = ctx.facts()
+        parts = []
+        for step in ("leads", "mqls", "sqls"):
+            col = reach[f"t_{step}"]
+            sel = reach.filter(ctx.in_period(col))
+            parts.append(sel.select(step=ibis.literal(step), day=sel[f"t_{step}"].date()))
+        u = ibis.union(*parts)
+        return u.group_by(["day", "step"]).aggregate(n=u.count())
 
     def build():
         c = _contacts(ctx)
@@ -145,7 +216,10 @@ def leads_over_time(ctx: Context) -> pd.DataFrame:
         u = ibis.union(*parts)
         return u.group_by(["day", "step"]).aggregate(n=u.count())
 
-    df = ctx.run("leads_over_time", build)
+    if ctx.facts_ok:
+        df = ctx.run("leads_over_time_facts", from_facts)
+    else:
+        df = ctx.run("leads_over_time", build)
     if df.empty:
         return pd.DataFrame(columns=["day", "leads", "mqls", "sqls"])
     wide = df.pivot_table(index="day", columns="step", values="n", fill_value=0).reset_index()
@@ -156,7 +230,7 @@ def leads_over_time(ctx: Context) -> pd.DataFrame:
 
 
 def _closed_loop_frame(ctx: Context, by: str, columns: list[str], limit: int = 25) -> pd.DataFrame:
-    rows = ctx.closed_loop(by).rows[:limit]
+    rows = ctx.closed_loop(by, velocity=False).rows[:limit]
     df = pd.DataFrame([r.flat() for r in rows])
     return _frame(df, columns)
 
@@ -170,7 +244,7 @@ def leads_by_campaign(ctx: Context) -> pd.DataFrame:
 
 
 def cost_roi_by_campaign(ctx: Context) -> pd.DataFrame:
-    rows = [r for r in ctx.closed_loop("campaign").rows if r.cost]
+    rows = [r for r in ctx.closed_loop("campaign", velocity=False).rows if r.cost]
     rows.sort(key=lambda r: -(r.cost or 0))
     df = pd.DataFrame([r.flat() for r in rows[:25]])
     cols = ["label", "cost", "revenue", "roi", "leads", "cost_per_lead", "cost_per_customer"]
@@ -223,12 +297,19 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
     got at least one attempt (call or email) and the mean attempts per lead."""
 
     def build():
-        c = _contacts(ctx).filter(ibis._.owner_id.notnull())
-        reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
-        mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
-        leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
+        if ctx.facts_ok:
+            f = ctx.facts()
+            f = f.filter(f.owner_id.notnull() & ctx.in_period(f.t_mqls))
+            leads = f.select(lid=f.contact_id, owner_id=f.owner_id)
+        else:
+            c = _contacts(ctx).filter(ibis._.owner_id.notnull())
+            reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
+            mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
+            leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
         t = table(Touchpoint, ctx.con)
         t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
+        # only the period's leads' attempts (index on contact), not every attempt ever logged
+        t = t.semi_join(leads, t.contact_id == leads.lid)
         att = t.group_by("contact_id").aggregate(attempts=t.count())
         j = leads.left_join(att, leads.lid == att.contact_id)
         n = ibis.coalesce(j.attempts, 0)
@@ -236,7 +317,7 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
             leads=j.count(), worked=(n > 0).sum(), attempts=n.sum()
         )
 
-    df = ctx.run("depth_by_rep", build)
+    df = ctx.run(f"depth_by_rep_{ctx.facts_ok}", build)
     names = selectors.user_names(df["owner_id"].tolist())
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["owner_id"]])
     df["attempts_per_lead"] = (df["attempts"] / df["leads"]).round(2)
@@ -289,7 +370,7 @@ def shared_funnel(ctx: Context) -> pd.DataFrame:
 
 
 def rejection_reasons(ctx: Context) -> pd.DataFrame:
-    rows = ctx.closed_loop("all").rows
+    rows = ctx.closed_loop("all", velocity=False).rows
     reasons = rows[0].rejection_reasons if rows else []
     from smarketing.funnel.models import RejectionReason
 

@@ -140,6 +140,9 @@ class FunnelFactQueue(models.Model):
 
     contact_id = models.BigIntegerField(primary_key=True)
 
+    def __str__(self) -> str:
+        return f"refresh contact {self.contact_id}"
+
 
 class FunnelFactState(models.Model):
     """The fill checkpoint of the funnel facts (one row, like Zulip's analytics ``FillState``):

@@ -101,8 +101,8 @@ def monthly_context(month: str) -> dict:
     filters = Filters(period=period)
     ctx = ds.Context(filters)
     total = ctx.closed_loop("all").rows
-    breakdowns = {by: ctx.closed_loop(by).rows[:12] for by in BREAKDOWNS}
-    cohort = selectors.closed_loop(filters, by="all", view="cohort", tables=ctx.tables).rows
+    breakdowns = {by: ctx.closed_loop(by, velocity=False).rows[:12] for by in BREAKDOWNS}
+    cohort = ctx.closed_loop("all", view="cohort").rows
     attribution = ds.attribution_summary(ctx)
     return {
         "kind": "monthly",

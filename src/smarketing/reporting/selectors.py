@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from smarketing.analytics.closedloop import ClosedLoopResult, ClosedLoopSpec, FunnelTables
 from smarketing.analytics.closedloop import closed_loop as _closed_loop
-from smarketing.core.ibis_db import table
+from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import (
     Account,
     Campaign,
@@ -24,14 +24,18 @@ from smarketing.crm.models import (
     Touchpoint,
 )
 from smarketing.funnel.models import LeadReview, StageChange
-from smarketing.core.ibis_db import backend
 from smarketing.reporting.filters import Filters
 
 log = logging.getLogger(__name__)
 
 
-def funnel_tables(con=None) -> FunnelTables:
-    """The closed-loop input tables over Django's database (same connection as the ORM)."""
+def funnel_tables(con=None, *, facts: bool = True) -> FunnelTables:
+    """The closed-loop input tables over Django's database (same connection as the ORM).
+
+    ``facts``: include the per-contact funnel fact table (the fast path); pass ``False`` when
+    it is not current (see :func:`smarketing.reporting.facts.ensure_fresh`)."""
+    from smarketing.reporting.models import ContactFunnelFact
+
     con = con or backend()
     return FunnelTables(
         contacts=table(Contact, con),
@@ -44,6 +48,7 @@ def funnel_tables(con=None) -> FunnelTables:
         touchpoints=table(Touchpoint, con),
         personas=table(Persona, con),
         content=table(ContentAsset, con),
+        funnel=table(ContactFunnelFact, con) if facts else None,
     )
 
 
@@ -62,24 +67,54 @@ def spec_for(filters: Filters, *, by: str = "all", view: str = "period") -> Clos
 
 
 def closed_loop(
-    filters: Filters, *, by: str = "all", view: str = "period", tables: FunnelTables | None = None
+    filters: Filters,
+    *,
+    by: str = "all",
+    view: str = "period",
+    tables: FunnelTables | None = None,
+    facts: bool | None = None,
+    memo: dict | None = None,
+    velocity: bool = True,
 ) -> ClosedLoopResult:
-    """Closed-loop figures per ``by`` group for the filters (aggregated in the database)."""
+    """Closed-loop figures per ``by`` group for the filters (aggregated in the database).
+
+    Reads the per-contact funnel facts when they are current (``facts=None`` checks, and
+    refreshes a small backlog), else the stage-change log. ``memo`` (one dict per page)
+    shares the results of identical queries between groupings."""
+    from smarketing.reporting import facts as funnel_facts
     from smarketing.reporting import sqlcache
 
+    if facts is None:
+        facts = funnel_facts.ensure_fresh()
+    if tables is not None:
+        facts = facts and tables.funnel is not None
     # tables are only opened (schema introspection) when a query is not compiled yet
-    lazy = tables or _LazyTables()
-    return _closed_loop(lazy, spec_for(filters, by=by, view=view), run=sqlcache.run)
+    lazy = tables or _LazyTables(facts)
+    run = sqlcache.run
+    if memo is not None:
+
+        def run(key, build):
+            full = (facts, key)
+            if full not in memo:
+                memo[full] = sqlcache.run((facts, key), build)
+            return memo[full]
+
+    spec = spec_for(filters, by=by, view=view)
+    return _closed_loop(lazy, spec, run=run, use_facts=facts, velocity=velocity)
 
 
 class _LazyTables:
     """FunnelTables opened on first attribute access (cached SQL needs none of them)."""
 
-    _tables: FunnelTables | None = None
+    def __init__(self, facts: bool = True):
+        self._facts = facts
+        self._tables: FunnelTables | None = None
 
     def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
         if self._tables is None:
-            self._tables = funnel_tables()
+            self._tables = funnel_tables(facts=self._facts)
         return getattr(self._tables, name)
 
 
@@ -98,9 +133,13 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """Options of the filter form (a few small queries, no per-row work)."""
     from smarketing.core.models import Team
 
-    segments = Account.objects.exclude(segment="").values_list("segment", flat=True).distinct()
+    # order_by(): the models' default ordering would make DISTINCT return every row
+    segments = (
+        Account.objects.order_by().exclude(segment="").values_list("segment", flat=True).distinct()
+    )
     channels = (
-        Contact.objects.exclude(original_channel="")
+        Contact.objects.order_by()
+        .exclude(original_channel="")
         .values_list("original_channel", flat=True)
         .distinct()
     )

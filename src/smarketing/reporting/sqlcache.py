@@ -67,6 +67,15 @@ def run(key: tuple, build: Callable[[], ibis.Expr]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
+def execute(sql: str, params=None) -> int:
+    """Execute a statement (e.g. ``INSERT ... SELECT`` built from a cached query) on Django's
+    connection; the number of rows it affected."""
+    _sqlite_functions()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
 def clear() -> None:
     """Forget every compiled query (tests; after a schema migration)."""
     with _LOCK:

@@ -1,9 +1,10 @@
-"""Scheduled report delivery: the monthly report on the 1st, the weekly brief on Mondays."""
+"""Scheduled report delivery (the monthly report on the 1st, the weekly brief on Mondays) and
+the incremental refresh of the pre-aggregated reporting tables."""
 
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from smarketing.reporting.delivery import send_report
 
@@ -18,3 +19,24 @@ def send_monthly_report():
 def send_weekly_brief():
     """E-mail last week's smarketing meeting brief (once per week)."""
     return send_report("weekly")
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("reporting-refresh")
+def refresh_reporting_tables():
+    """Every minute: recompute the funnel facts of contacts changed since the checkpoint
+    (stage changes, new contacts, edits) and the traffic of days with new page views."""
+    from smarketing.reporting.facts import catch_up_funnel_facts
+    from smarketing.reporting.traffic import catch_up_traffic
+
+    return {"contacts": catch_up_funnel_facts(), "days": catch_up_traffic()}
+
+
+@db_periodic_task(crontab(hour="3", minute="15"))
+@lock_task("reporting-refresh")
+def rebuild_reporting_tables():
+    """Nightly: rebuild the reporting tables from scratch (picks up what no checkpoint sees:
+    account segment edits, rows deleted or changed with raw SQL)."""
+    from smarketing.reporting.facts import rebuild_reporting_tables as rebuild
+
+    return rebuild()

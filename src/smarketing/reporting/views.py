@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from smarketing.analytics.closedloop import DIMENSIONS
 from smarketing.reporting import actions, selectors
+from smarketing.reporting import cache as result_cache
 from smarketing.reporting import datasets as ds
 from smarketing.reporting.charts import DASHBOARDS, chart, figure_json
 from smarketing.reporting.filters import FilterError, Filters, parse_filters
@@ -47,7 +48,7 @@ def _bad(message: str):
 
 def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str]]:
     """Headline figures of a dashboard (from the same memoised results as its charts)."""
-    rows = ctx.closed_loop("all").rows
+    rows = ctx.closed_loop("all", velocity=False).rows
     r = rows[0] if rows else None
 
     def n(v):
@@ -88,10 +89,10 @@ def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str]]:
     ]
 
 
-def _cards(name: str, ctx: ds.Context, csv_url) -> list[dict]:
+def _cards(name: str, ctx: ds.Context) -> list[dict]:
     cards = []
     for c in DASHBOARDS[name][2]:
-        card = {"name": c.name, "title": c.title, "note": c.note, "csv": csv_url(c.name)}
+        card = {"name": c.name, "title": c.title, "note": c.note, "csv": True}
         try:
             df = c.data(ctx)
         except Exception:  # one broken chart must not take the dashboard down
@@ -109,23 +110,47 @@ def _cards(name: str, ctx: ds.Context, csv_url) -> list[dict]:
     return cards
 
 
+def _dashboard_data(name: str, filters: Filters) -> dict:
+    """KPIs, chart figures, pacing and SLA of a dashboard: from the result cache when the data
+    version is unchanged (see :mod:`smarketing.reporting.cache`), else computed."""
+    ctx = ds.Context(filters)
+    params = filters.params()
+    hit = result_cache.get(name, params, ctx.version)
+    if hit is not None:
+        return hit
+    data = {"kpis": kpis(name, ctx), "cards": _cards(name, ctx)}
+    if name == "smarketing":
+        data["pacing"] = ds.goal_pacing(ctx)
+        data["sla"] = selectors.sla_compliance(filters)
+    result_cache.put(name, params, ctx.version, data)
+    return data
+
+
+def _filter_choices() -> dict:
+    """The filter form's options (distinct channels and segments scan the contacts: cached
+    with the data version like the dashboards)."""
+    version = result_cache.data_version()
+    hit = result_cache.get("filter_choices", {}, version)
+    if hit is None:
+        hit = selectors.filter_choices()
+        result_cache.put("filter_choices", {}, version, hit)
+    return hit
+
+
 def _dashboard_context(name: str, filters: Filters, *, csv_url, share=None) -> dict:
     title, blurb, _ = DASHBOARDS[name]
-    ctx = ds.Context(filters)
-    out = {
+    data = _dashboard_data(name, filters)
+    cards = [{**c, "csv": csv_url(c["name"]) if c["csv"] else None} for c in data["cards"]]
+    return {
+        **data,
         "dashboard": name,
         "title": title,
         "blurb": blurb,
         "filters": filters,
-        "kpis": kpis(name, ctx),
-        "cards": _cards(name, ctx, csv_url),
+        "cards": cards,
         "share": share,
         "dashboards": [(k, v[0]) for k, v in DASHBOARDS.items()],
     }
-    if name == "smarketing":
-        out["pacing"] = ds.goal_pacing(ctx)
-        out["sla"] = selectors.sla_compliance(filters)
-    return out
 
 
 @login_required
@@ -153,7 +178,7 @@ def dashboard(request, name: str):
         return reverse("reporting:chart_csv", args=[name, chart_name]) + "?" + qs
 
     context = _dashboard_context(name, filters, csv_url=csv_url)
-    context["choices"] = selectors.filter_choices()
+    context["choices"] = _filter_choices()
     context["links"] = ShareLink.objects.filter(dashboard=name, revoked_at__isnull=True)[:20]
     return render(request, "reporting/dashboard.html", context)
 
@@ -251,7 +276,7 @@ def closed_loop(request):
         return _bad(f"by: unknown grouping {by!r}; use {', '.join(DIMENSIONS)}")
     if view not in ("period", "cohort"):
         return _bad("view: must be period or cohort")
-    result = selectors.closed_loop(filters, by=by, view=view)
+    result = selectors.closed_loop(filters, by=by, view=view, memo={})
     if request.GET.get("format") == "csv":
         resp = HttpResponse(result.to_frame().to_csv(index=False), content_type="text/csv")
         resp["Content-Disposition"] = (
@@ -267,6 +292,6 @@ def closed_loop(request):
             "by": by,
             "view": view,
             "dimensions": DIMENSIONS,
-            "choices": selectors.filter_choices(),
+            "choices": _filter_choices(),
         },
     )

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from smarketing.analytics.attribution import AttributionError, MODELS, attribute_paths
+from smarketing.analytics.attribution import MODELS, AttributionError, attribute_paths
 from smarketing.analytics.attribution.api import _options, run_model
 from smarketing.analytics.attribution.pathset import split_paths
 from smarketing.analytics.attribution.prepare import Prepared
@@ -108,8 +108,10 @@ def test_many_channels_markov_and_shapley_match_the_engine_route():
     ],
 )
 def test_split_paths(paths, separator, steps):
-    for arr in (pa.array(paths), pa.array(paths, type=pa.large_string()),
-                pa.chunked_array([pa.array(paths[:1]), pa.array(paths[1:])])):  # fmt: skip
+    s = pa.string()
+    sliced = pa.array(["zz > zz", *paths, "zz"], type=s).slice(1, len(paths))
+    for arr in (pa.array(paths, type=s), pa.array(paths, type=pa.large_string()), sliced,
+                pa.chunked_array([pa.array(paths[:1], s), pa.array(paths[1:], s)], s)):  # fmt: skip
         offsets, codes, keys = split_paths(arr, separator)
         got = [[keys[c] for c in codes[offsets[i] : offsets[i + 1]]] for i in range(len(paths))]
         assert got == steps

@@ -17,7 +17,7 @@ import numpy as np
 from . import bootstrap, markov, shapley
 from .errors import AttributionError
 from .heuristics import HEURISTIC_MODELS, heuristic_credits, path_credits, validate_weights
-from .prepare import Prepared, num, prepare_paths, prepare_touches
+from .prepare import Prepared, distinct_paths, num, prepare_paths, prepare_touches
 from .result import NO_TOUCH, AttributionResult, ComparisonRow, Credit, ModelComparison
 
 MODELS = (*HEURISTIC_MODELS, "markov", "shapley")
@@ -291,7 +291,9 @@ def _heuristic(prepared: Prepared, name: str, opts: _Options) -> dict:
             ps, name, direct_channel=prepared.direct_channel, weights=opts.weights,
             channel_weights=opts.channel_weights,
         )  # fmt: skip
-        return {k: (float(conv[i]), float(value[i])) for i, k in enumerate(ps.keys)}
+        # as in the engine route, only keys touching a converting path are listed
+        seen = np.bincount(ps.codes[np.repeat(ps.conv > 0, ps.lengths())], minlength=len(ps.keys))
+        return {k: (float(conv[i]), float(value[i])) for i, k in enumerate(ps.keys) if seen[i]}
     df = heuristic_credits(
         prepared.touches, name, half_life_days=opts.half_life_days, weights=opts.weights,
         channel_weights=opts.channel_weights, has_time=prepared.has_time,
@@ -303,7 +305,7 @@ def _heuristic(prepared: Prepared, name: str, opts: _Options) -> dict:
 
 
 def _markov(prepared: Prepared, opts: _Options, touched_c: float, touched_v: float):
-    ps = prepared.paths
+    ps = distinct_paths(prepared)
     if ps is not None:
         chains = markov.PathChains(ps.keys, ps.offsets, ps.codes, opts.order)
         fit = markov.solve(chains.chain(ps.conv, ps.value, ps.nulls))
@@ -340,10 +342,12 @@ def _markov(prepared: Prepared, opts: _Options, touched_c: float, touched_v: flo
 
 
 def _shapley(prepared: Prepared, opts: _Options):
-    keys = _distinct_keys(prepared)
-    if prepared.paths is not None:
-        rows, cols, conv, value, nulls = shapley.path_coalitions(prepared.paths)
+    ps = distinct_paths(prepared)
+    if ps is not None:
+        keys = list(ps.keys)
+        rows, cols, conv, value, nulls = shapley.path_coalitions(ps)
     else:
+        keys = _distinct_keys(prepared)
         cells, names = shapley.coalition_counts(prepared.touches, keys)
         members = shapley.decode(cells, names, keys)
         rows = np.fromiter((i for i, m in enumerate(members) for _ in m), np.int64)

@@ -191,6 +191,22 @@ def _chain_from_edges(edges: pd.DataFrame) -> Chain:
     )
 
 
+def _dense_unique(values: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``[0, space)``.
+
+    A lookup table (linear time) when the space is small, a sort otherwise.
+    """
+    if space > 1 << 26:
+        uniq, inverse = np.unique(values, return_inverse=True)
+        return uniq, inverse.reshape(-1)
+    seen = np.zeros(space, dtype=bool)
+    seen[values] = True
+    uniq = np.flatnonzero(seen)
+    lookup = np.zeros(space, dtype=np.int64)
+    lookup[uniq] = np.arange(len(uniq))
+    return uniq, lookup[values]
+
+
 class PathChains:
     """States and transitions of a set of paths, indexed once; weights given per call.
 
@@ -201,7 +217,36 @@ class PathChains:
     """
 
     def __init__(self, keys, offsets: np.ndarray, codes: np.ndarray, order: int) -> None:
-        n_paths = len(offsets) - 1
+        self.n_paths = len(offsets) - 1
+        self.keys = tuple(keys)
+        if order == 1:
+            self._first_order(offsets, codes)
+        else:
+            self._higher_order(offsets, codes, order)
+
+    def _first_order(self, offsets: np.ndarray, codes: np.ndarray) -> None:
+        """Order 1: a state is a key, so the raw steps give the transitions directly.
+
+        The collapsed path's transitions are the raw pairs of different consecutive keys,
+        plus ``(start) -> first key``; no collapsed copy is built.
+        """
+        k = len(self.keys)
+        n_states = k + 1
+        wide = np.int32 if n_states * n_states < 2**31 else np.int64
+        prev = np.empty(len(codes), dtype=wide)
+        prev[1:] = codes[:-1]
+        prev[offsets[:-1]] = k
+        moves = np.flatnonzero(prev != codes)
+        edge = prev[moves] * wide(n_states) + codes[moves]
+        self.pid = np.repeat(np.arange(self.n_paths, dtype=np.int32), np.diff(offsets))[moves]
+        self._set_edges(edge, n_states * n_states, n_states)
+        self.last = codes[offsets[1:] - 1].astype(np.int64)
+        self.member_state = self.member_channel = np.arange(k)
+        self.n_states, self.start = n_states, k
+
+    def _higher_order(self, offsets: np.ndarray, codes: np.ndarray, order: int) -> None:
+        """A state is the tuple of the last ``order`` keys of the collapsed path."""
+        n_paths = self.n_paths
         keep = np.ones(len(codes), dtype=bool)
         keep[1:] = codes[1:] != codes[:-1]
         keep[offsets[:-1][np.diff(offsets) > 0]] = True
@@ -211,15 +256,17 @@ class PathChains:
         np.cumsum(clen, out=coff[1:])
         self.pid = np.repeat(np.arange(n_paths), clen)
         pos = np.arange(len(cc), dtype=np.int64) - coff[:-1][self.pid]
-        base = len(keys) + 1
+        base = len(self.keys) + 1
         cols = []
         for lag in range(order):
             shifted = np.zeros(len(cc), dtype=np.int64)
             shifted[lag:] = cc[: len(cc) - lag] + 1
             cols.append(np.where(pos >= lag, shifted, 0))
         if base**order < 2**62:
-            sid = sum(col * base**lag for lag, col in enumerate(cols))
-            uniq, state = np.unique(sid, return_inverse=True)
+            sid = cols[0]
+            for lag in range(1, order):
+                sid = sid + cols[lag] * base**lag
+            uniq, state = _dense_unique(sid, base**order)
             table = np.stack([(uniq // base**lag) % base for lag in range(order)], axis=1)
         else:
             table, state = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)
@@ -230,32 +277,49 @@ class PathChains:
         prev[1:] = state[:-1]
         src = np.where(pos == 0, start, prev)
         if n_states**2 < 2**62:
-            edge_key = src * n_states + state
+            self._set_edges(src * n_states + state, n_states**2, n_states)
         else:  # pragma: no cover - beyond 2**31 states
-            edge_key = np.unique(np.stack([src, state], 1), axis=0, return_inverse=True)[1]
-        uniq_edges, self.edge = np.unique(edge_key, return_inverse=True)
-        self.edge_src, self.edge_dst = uniq_edges // n_states, uniq_edges % n_states
+            uniq_edges, self.edge = np.unique(np.stack([src, state], 1), axis=0,
+                                              return_inverse=True)  # fmt: skip
+            self.edge_space = None
+            self.edge_src, self.edge_dst = uniq_edges[:, 0], uniq_edges[:, 1]
         self.last = state[coff[1:] - 1] if len(cc) else np.zeros(0, np.int64)
         ms = np.repeat(np.arange(len(table)), order)
         mc = table.reshape(-1) - 1
         pairs = np.unique(ms[mc >= 0] * base + mc[mc >= 0])
         self.member_state, self.member_channel = pairs // base, pairs % base
-        self.n_paths, self.n_states, self.start = n_paths, n_states, start
-        self.keys = tuple(keys)
+        self.n_states, self.start = n_states, start
+
+    def _set_edges(self, edge: np.ndarray, space: int, n_states: int) -> None:
+        """Keep edge keys as they are when their space is small (bincount), else compress."""
+        if space <= 1 << 24:
+            self.edge, self.edge_space = edge, space
+            self.edge_src = self.edge_dst = None
+        else:
+            uniq, self.edge = _dense_unique(edge, space)
+            self.edge_space = None
+            self.edge_src, self.edge_dst = uniq // n_states, uniq % n_states
 
     def chain(self, conv: np.ndarray, value: np.ndarray, nulls: np.ndarray) -> Chain:
         """Transitions weighted by the paths' conversions + nulls; terminal edges split."""
         s = self.n_states - 1
-        inner = np.bincount(self.edge, weights=(conv + nulls)[self.pid],
-                            minlength=len(self.edge_src))  # fmt: skip
+        weight = (conv + nulls)[self.pid]
+        if self.edge_space is not None:
+            inner = np.bincount(self.edge, weights=weight, minlength=self.edge_space)
+            edge_id = np.flatnonzero(inner)
+            inner = inner[edge_id]
+            edge_src, edge_dst = edge_id // self.n_states, edge_id % self.n_states
+        else:
+            inner = np.bincount(self.edge, weights=weight, minlength=len(self.edge_src))
+            edge_src, edge_dst = self.edge_src, self.edge_dst
         converting = conv > 0
         to_conv = np.bincount(self.last, weights=np.where(converting, conv, 0.0), minlength=s)
         to_value = np.bincount(self.last, weights=np.where(converting, value, 0.0), minlength=s)
         to_null = np.bincount(self.last, weights=nulls, minlength=s)
         states = np.arange(s)
         return Chain(
-            src=np.concatenate([self.edge_src, states, states]),
-            dst=np.concatenate([self.edge_dst, np.full(s, TO_CONVERSION), np.full(s, TO_NULL)]),
+            src=np.concatenate([edge_src, states, states]),
+            dst=np.concatenate([edge_dst, np.full(s, TO_CONVERSION), np.full(s, TO_NULL)]),
             n=np.concatenate([inner, to_conv, to_null]),
             v=np.concatenate([np.zeros(len(inner)), to_value, np.zeros(s)]),
             n_states=self.n_states,

@@ -15,6 +15,8 @@ outside a separator) take a plain Python route with the same rules.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,13 +86,14 @@ def split_paths(strings, separator: str) -> tuple[np.ndarray, np.ndarray, tuple[
     chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
     parts = None
     if _fast_separator(separator) and all(c.null_count == 0 for c in chunks):
-        parts = []
-        for chunk in chunks:
-            part = _split_chunk(chunk, separator)
-            if part is None:
-                parts = None
-                break
-            parts.append(part)
+        pieces = _pieces(chunks)
+        if len(pieces) > 1:  # numpy and Arrow release the GIL: split pieces in parallel
+            with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
+                parts = list(pool.map(lambda c: _split_chunk(c, separator), pieces))
+        else:
+            parts = [_split_chunk(c, separator) for c in pieces]
+        if any(p is None for p in parts):
+            parts = None
     if parts is None:
         return _split_python(strings, separator)
     # merge the per-chunk dictionaries into one sorted key list
@@ -104,22 +107,31 @@ def split_paths(strings, separator: str) -> tuple[np.ndarray, np.ndarray, tuple[
             if not body.strip():
                 key = ""
             ids.append(names.setdefault(key, len(names)))
-        chunk_maps.append(np.asarray(ids, dtype=np.int64))
+        chunk_maps.append(np.asarray(ids, dtype=np.int32))
     if "" in names:
         bad_codes.add(names[""])
     keys = sorted(k for k in names if k != "")
-    rank = np.full(len(names), -1, dtype=np.int64)
+    rank = np.full(len(names), -1, dtype=np.int32 if len(names) < 2**31 else np.int64)
     for i, k in enumerate(keys):
         rank[names[k]] = i
     counts = np.concatenate([p[0] for p in parts])
-    codes = np.concatenate([rank[m][p[1]] for m, p in zip(chunk_maps, parts, strict=True)])
+    codes = [rank[m][p[1]] for m, p in zip(chunk_maps, parts, strict=True)]
+    codes = codes[0] if len(codes) == 1 else np.concatenate(codes)
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     if bad_codes:
         first_step = int(np.flatnonzero(codes < 0)[0])
         row = int(np.searchsorted(offsets, first_step, side="right") - 1)
         _bad_row(row, _text(strings, row))
-    return offsets, codes.astype(np.int32 if len(keys) < 2**31 else np.int64), tuple(keys)
+    return offsets, codes, tuple(keys)
+
+
+def _pieces(chunks, rows: int = 100_000) -> list:
+    """Zero-copy slices of about ``rows`` paths (parallel work units)."""
+    out = []
+    for chunk in chunks:
+        out.extend(chunk.slice(i, rows) for i in range(0, len(chunk), rows))
+    return out
 
 
 def _bad_row(row: int, text) -> None:
@@ -127,8 +139,7 @@ def _bad_row(row: int, text) -> None:
 
 
 def _text(strings, row: int):
-    value = strings[row].as_py()
-    return value
+    return strings[row].as_py()
 
 
 def _fast_separator(separator: str) -> bool:
@@ -149,6 +160,27 @@ def _find(buf: np.ndarray, pattern: bytes) -> np.ndarray:
     return np.flatnonzero(hit)
 
 
+def _separator_hits(view: np.ndarray, separator: str) -> np.ndarray | None:
+    """Starts of the separators in ``view``; None if a separator character stands alone.
+
+    The separator is one character padded with spaces, so every occurrence of that
+    character must carry its padding; then no step can hide a separator character.
+    """
+    core = separator.strip(" ")
+    left = len(separator) - len(separator.lstrip(" "))
+    right = len(separator) - len(separator.rstrip(" "))
+    hits = _find(view, core.encode())
+    if len(hits) and (hits[0] < left or hits[-1] + len(core.encode()) + right > len(view)):
+        return None
+    for j in range(1, left + 1):
+        if not np.all(view[hits - j] == 32):
+            return None
+    for j in range(right):
+        if not np.all(view[hits + len(core.encode()) + j] == 32):
+            return None
+    return hits - left
+
+
 def _split_chunk(chunk: pa.Array, separator: str):
     """Steps per path, step dictionary indices and raw dictionary of one Arrow chunk.
 
@@ -164,31 +196,34 @@ def _split_chunk(chunk: pa.Array, separator: str):
         return None
     n = len(chunk)
     if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), []
     _, off_buf, data_buf = chunk.buffers()
     offs = np.frombuffer(off_buf, dtype=off_type)[chunk.offset : chunk.offset + n + 1]
     offs = offs.astype(np.int64)
     lo, hi = int(offs[0]), int(offs[-1])
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0)
-    view = data[lo:hi]
-    sep = separator.encode()
-    hits = _find(view, sep) + lo
-    core_hits = _find(view, separator.strip(" ").encode())
-    if len(core_hits) != len(hits) or np.any(np.diff(hits) < len(sep)):
-        return None  # a separator character outside a separator, or overlapping ones
-    pid = np.searchsorted(offs, hits, side="right") - 1
-    if np.any(hits + len(sep) > offs[pid + 1]):
+    width = len(separator.encode())
+    hits = _separator_hits(data[lo:hi], separator)
+    if hits is None or np.any(np.diff(hits) < width):
+        return None  # a lone separator character, or overlapping separators
+    hits += lo
+    # hits of path p are hits[before[p]:before[p + 1]]; the last one must end inside p
+    before = np.searchsorted(hits, offs)
+    counts = np.diff(before) + 1
+    last = before[1:] - 1
+    has = counts > 1
+    if np.any(hits[last[has]] + width > offs[1:][has]):
         return None
-    counts = np.bincount(pid, minlength=n) + 1
-    first = np.zeros(n, dtype=np.int64)
-    np.cumsum(counts[:-1], out=first[1:])
-    starts = np.empty(int(counts.sum()) + 1, dtype=np.int64)
-    starts[first] = offs[:-1]
-    starts[np.arange(len(hits)) + pid + 1] = hits + len(sep)
+    first = np.arange(n, dtype=np.int64) + before[:-1]
+    starts = np.empty(n + len(hits) + 1, dtype=np.int64)
+    is_first = np.zeros(len(starts) - 1, dtype=bool)
+    is_first[first] = True
+    starts[:-1][is_first] = offs[:-1]
+    starts[:-1][~is_first] = hits + width
     starts[-1] = hi
     steps = pa.LargeStringArray.from_buffers(len(starts) - 1, pa.py_buffer(starts), data_buf)
     enc = pc.dictionary_encode(steps)
-    indices = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    indices = enc.indices.to_numpy(zero_copy_only=False)
     return counts, indices, enc.dictionary.to_pylist()
 
 

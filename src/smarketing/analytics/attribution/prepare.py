@@ -25,13 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ibis
+import ibis.common.exceptions as ibis_exc
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from .errors import AttributionError
-from .pathset import PathSet
+from .pathset import PathSet, split_paths
 
 SECONDS_PER_DAY = 86_400.0
 DEFAULT_MILESTONES = {
@@ -318,3 +319,50 @@ def _numeric(series: pd.Series, name: str) -> pd.Series:
     if (values < 0).any():
         raise AttributionError(f"column {name!r} has negative values")
     return values.astype("float64")
+
+
+def distinct_paths(prepared: Prepared) -> PathSet | None:
+    """Aggregate the canonical touches to distinct paths in the engine (Markov, Shapley).
+
+    Keys are coded as integers (a join with the small sorted key list), each path becomes
+    the string of its codes in touch order, and the engine groups identical paths,
+    summing conversions, value and nulls: only one row per distinct path comes back.
+    Returns None on engines without ordered string aggregation (SQLite), where the
+    models fall back to their per-touch expressions.
+    """
+    if prepared.paths is not None:
+        return prepared.paths
+    t = prepared.touches
+    keys = sorted(t.select("key").distinct().execute()["key"].astype(str).tolist())
+    lookup = ibis.memtable(
+        {"dkey": keys, "code": [str(i) for i in range(len(keys))]},
+        schema={"dkey": "string", "code": "string"},
+    )
+    j = t.join(lookup, t.key == lookup.dkey)
+    try:
+        per_path = j.group_by("path_id").aggregate(
+            path=j.code.group_concat(",", order_by=j.pos),
+            conv=j.conv.max(),
+            value=j.value.max(),
+            nulls=j.nulls.max(),
+        )
+        cells = per_path.group_by("path").aggregate(
+            conv=per_path.conv.sum().cast("float64"),
+            value=per_path.value.sum().cast("float64"),
+            nulls=per_path.nulls.sum().cast("float64"),
+        )
+        arrow = cells.to_pyarrow()
+    except (ibis_exc.UnsupportedOperationError, ibis_exc.OperationNotDefinedError):
+        return None
+    if arrow.num_rows == 0:
+        return None
+    offsets, codes, names = split_paths(arrow["path"], ",")
+    true_code = np.asarray([int(n) for n in names], dtype=np.int64)
+    return PathSet(
+        keys=tuple(keys),
+        offsets=offsets,
+        codes=true_code[codes],
+        conv=arrow["conv"].to_numpy().astype(float),
+        value=arrow["value"].to_numpy().astype(float),
+        nulls=arrow["nulls"].to_numpy().astype(float),
+    )

@@ -116,11 +116,33 @@ def path_coalitions(ps: PathSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     words = max(1, (n_keys + BITS_PER_WORD - 1) // BITS_PER_WORD)
     starts = ps.offsets[:-1]
     codes = ps.codes.astype(np.int64)
-    bit = np.left_shift(np.int64(1), codes % BITS_PER_WORD)
-    word_of = codes // BITS_PER_WORD
-    masks = np.empty((ps.n_paths, words), dtype=np.int64)
-    for w in range(words):
-        masks[:, w] = np.bitwise_or.reduceat(np.where(word_of == w, bit, 0), starts)
+    if words == 1:
+        bit = np.left_shift(np.int64(1), codes)
+        mask = np.bitwise_or.reduceat(bit, starts)
+        if n_keys <= 20:  # every subset fits a lookup table
+            seen = np.zeros(1 << n_keys, dtype=bool)
+            seen[mask] = True
+            cell_masks = np.flatnonzero(seen)
+            lookup = np.zeros(1 << n_keys, dtype=np.int64)
+            lookup[cell_masks] = np.arange(len(cell_masks))
+            cell_of_path = lookup[mask]
+        else:
+            cell_masks, cell_of_path = np.unique(mask, return_inverse=True)
+        sums = [np.bincount(cell_of_path, weights=x, minlength=len(cell_masks))
+                for x in (ps.conv, ps.value, ps.nulls)]  # fmt: skip
+        rows, cols = np.nonzero((cell_masks[:, None] >> np.arange(n_keys)) & 1)
+        return rows, cols, *sums
+    # many keys: the distinct (path, key) pairs, sorted, give both the bitmask words and
+    # the members of each coalition
+    pair = np.sort(ps.path_index().astype(np.int64) * n_keys + codes)
+    pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]
+    path, key = pair // n_keys, pair % n_keys
+    slot = path * words + key // BITS_PER_WORD
+    first = np.flatnonzero(np.concatenate(([True], slot[1:] != slot[:-1])))
+    masks = np.zeros((ps.n_paths, words), dtype=np.int64)
+    masks.reshape(-1)[slot[first]] = np.bitwise_or.reduceat(
+        np.left_shift(np.int64(1), key % BITS_PER_WORD), first
+    )
     order = np.lexsort(masks.T[::-1])
     sorted_masks = masks[order]
     new = np.ones(len(order), dtype=bool)
@@ -130,5 +152,9 @@ def path_coalitions(ps: PathSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     n_cells = int(new.sum())
     sums = [np.bincount(cell_of_path, weights=x, minlength=n_cells)
             for x in (ps.conv, ps.value, ps.nulls)]  # fmt: skip
-    pairs = np.unique(cell_of_path[ps.path_index()] * n_keys + codes)
-    return pairs // n_keys, pairs % n_keys, *sums
+    is_rep = np.zeros(ps.n_paths, dtype=bool)
+    is_rep[order[new]] = True  # the members of a coalition are the keys of its first path
+    take = is_rep[path]
+    rows, cols = cell_of_path[path[take]], key[take]
+    by_row = np.argsort(rows, kind="stable")  # coalition order: same float sums as the engine
+    return rows[by_row], cols[by_row], *sums

@@ -166,7 +166,7 @@ def _rollup(df: pd.DataFrame, by: str, extra: tuple[str, ...] = ()) -> pd.DataFr
     return out.groupby(["key", *extra], as_index=False, sort=False)[values].sum()
 
 
-def from_facts(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner) -> tuple:
+def from_facts(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner, velocity: bool) -> tuple:
     """The per-group frames ``(counts, velocity, deals, reviews, reasons)`` of a spec."""
     combo = spec.by == "all" or spec.by in COMBO
     # the combination queries do not depend on ``by``: one key for every grouping
@@ -185,5 +185,10 @@ def from_facts(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner) -> tuple
     deals = frame("deals", lambda m, k: _deals(tables, m, k, spec))
     reviews = frame("reviews", lambda m, k: _reviews(tables, m, k, spec))
     reasons = frame("reasons", lambda m, k: _reasons(tables, m, k, spec), ("reason_code",))
-    vel = run(("facts_velocity", spec), lambda: _velocity(_members(tables, spec, False)[0], spec))
+    if not velocity:
+        vel = pd.DataFrame(columns=["key", "step", "median"])
+    else:
+        vel = run(
+            ("facts_velocity", spec), lambda: _velocity(_members(tables, spec, False)[0], spec)
+        )
     return counts, vel, deals, reviews, reasons

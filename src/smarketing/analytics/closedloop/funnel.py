@@ -348,7 +348,12 @@ def execute(key: tuple, build: Callable[[], ibis.Expr]) -> pd.DataFrame:
 
 
 def closed_loop(
-    tables: FunnelTables, spec: ClosedLoopSpec, *, run: Runner | None = None
+    tables: FunnelTables,
+    spec: ClosedLoopSpec,
+    *,
+    run: Runner | None = None,
+    use_facts: bool | None = None,
+    velocity: bool = True,
 ) -> ClosedLoopResult:
     """Compute the closed-loop figures per group (see the module docstring for definitions).
 
@@ -383,16 +388,21 @@ def closed_loop(
 
     ``run(key, build)`` executes each query; ``key`` (the query's name and the validated spec)
     identifies it fully, so an app may cache the compiled SQL per key and skip building and
-    compiling the Ibis expression on repeated requests.
+    compiling the Ibis expression on repeated requests. ``use_facts`` says whether to read
+    ``tables.funnel`` (default: whether it is set) -- an app with lazily opened tables says so
+    without opening them. ``velocity=False`` skips the median queries (``velocity_days``
+    stays empty) for views that do not show them.
     """
     spec = spec.validated()
     run = run or execute
-    if tables.funnel is not None:
+    if use_facts is None:
+        use_facts = tables.funnel is not None
+    if use_facts:
         from smarketing.analytics.closedloop.facts import from_facts as _from_facts
 
-        counts, vel, deals, reviews, reasons = _from_facts(tables, spec, run)
+        counts, vel, deals, reviews, reasons = _from_facts(tables, spec, run, velocity)
     else:
-        counts, vel, deals, reviews, reasons = _from_log(tables, spec, run)
+        counts, vel, deals, reviews, reasons = _from_log(tables, spec, run, velocity)
     costs = run(("costs", spec), lambda: _costs(tables, spec)) if _costed(spec) else None
 
     keys = set(counts["key"]) | set(deals["key"]) | set(reviews["key"])
@@ -414,8 +424,9 @@ def closed_loop(
             setattr(row, s, int(_num(counts, key, s)))
         for (a, b), step in zip(zip(FUNNEL_STEPS, FUNNEL_STEPS[1:]), STEPS):
             row.conversion[step] = _ratio(getattr(row, b), getattr(row, a))
-            v = medians.get((key, step))
-            row.velocity_days[step] = None if v is None else round(float(v), 2)
+            if velocity:
+                v = medians.get((key, step))
+                row.velocity_days[step] = None if v is None else round(float(v), 2)
         row.conversion["leads_to_won"] = _ratio(row.won, row.leads)
         row.won_deals = int(_num(deals, key, "won_deals"))
         # money in cents: sums of float amounts must not differ in the last bits by path
@@ -439,7 +450,10 @@ def closed_loop(
     return ClosedLoopResult(spec, rows)
 
 
-def _from_log(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner) -> tuple:
+_NO_VELOCITY = pd.DataFrame(columns=["key", "step", "median"])
+
+
+def _from_log(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner, velocity: bool) -> tuple:
     """The per-group frames derived from the stage-change log (no fact table)."""
 
     @functools.cache
@@ -448,7 +462,11 @@ def _from_log(tables: FunnelTables, spec: ClosedLoopSpec, run: Runner) -> tuple:
         return m, reach_times(tables.stage_changes, tables.contacts)
 
     counts = run(("counts", spec), lambda: _counts(base()[1], base()[0], spec))
-    vel = run(("velocity", spec), lambda: _velocity(base()[1], base()[0], spec))
+    vel = (
+        run(("velocity", spec), lambda: _velocity(base()[1], base()[0], spec))
+        if velocity
+        else _NO_VELOCITY
+    )
     deals = run(("deals", spec), lambda: _deals(tables, base()[0], spec))
     reviews = run(("reviews", spec), lambda: _reviews(tables, base()[0], spec)[0])
     reasons = run(("reasons", spec), lambda: _reviews(tables, base()[0], spec)[1])

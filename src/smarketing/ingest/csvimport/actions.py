@@ -84,9 +84,7 @@ def find_resumable(*, path: str | os.PathLike, format: str, mapping: dict | None
     """The latest failed job of the same file content, format and mapping, if any."""
     digest = file_sha256(path)
     job = (
-        ImportJob.objects.filter(
-            file_sha256=digest, format=format, status=ImportJob.Status.FAILED
-        )
+        ImportJob.objects.filter(file_sha256=digest, format=format, status=ImportJob.Status.FAILED)
         .order_by("-created_at", "-id")
         .first()
     )
@@ -140,7 +138,9 @@ _MODELS = {"contact": Contact, "account": Account}
 
 
 @transaction.atomic
-def do_resolve_duplicate(*, candidate: DuplicateCandidate, decision: str, by=None, keep: str = "existing"):
+def do_resolve_duplicate(
+    *, candidate: DuplicateCandidate, decision: str, by=None, keep: str = "existing"
+):
     """Merge the pair (``decision="merge"``) or keep both (``"keep_apart"``).
 
     ``keep`` says which record survives a merge: ``"existing"`` (default) or ``"incoming"``.
@@ -148,7 +148,9 @@ def do_resolve_duplicate(*, candidate: DuplicateCandidate, decision: str, by=Non
     """
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != DuplicateCandidate.Status.OPEN:
-        raise ValidationError({"decision": f"this pair was already {candidate.get_status_display().lower()}"})
+        raise ValidationError(
+            {"decision": f"this pair was already {candidate.get_status_display().lower()}"}
+        )
     if decision == "keep_apart":
         candidate.status = DuplicateCandidate.Status.KEPT_APART
         candidate.resolved_by = by if getattr(by, "pk", None) else None
@@ -181,7 +183,9 @@ def do_merge(*, kind: str, winner, loser, by=None) -> MergeRecord:
     """Merge two contacts or accounts, move their external refs, record who and what moved."""
     label = str(loser)[:300]
     refs = list(
-        ExternalRef.objects.filter(object_type=kind, object_id=loser.pk).values_list("pk", flat=True)
+        ExternalRef.objects.filter(object_type=kind, object_id=loser.pk).values_list(
+            "pk", flat=True
+        )
     )
     if kind == "contact":
         log = dedupe.do_merge_contacts(winner=winner, loser=loser)

@@ -11,7 +11,15 @@ from smarketing.ingest.csvimport.models import (
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "file_name", "detected_format", "status", "rows_read", "created_by", "created_at"]
+    list_display = [
+        "id",
+        "file_name",
+        "detected_format",
+        "status",
+        "rows_read",
+        "created_by",
+        "created_at",
+    ]
     list_filter = ["status", "detected_format"]
     readonly_fields = ["counts", "warnings", "checkpoint_row"]
 

@@ -26,12 +26,12 @@ from smarketing.crm.choices import FUNNEL_ORDER
 from smarketing.crm.dedupe import AccountIndex
 from smarketing.crm.models import Account, Contact, DealContact
 from smarketing.funnel.models import StageChange
+from smarketing.ingest.csvimport.fastinsert import new as build
 from smarketing.ingest.csvimport.models import ExternalRef
 from smarketing.ingest.csvimport.plan import (
     BatchPlan,
     Directory,
     country_code,
-    fingerprint,
     lead_status,
     pk_of,
     too_long,
@@ -73,7 +73,9 @@ class ContactPlanner:
                 elif isinstance(rec, AccountRecord) and rec.external_id:
                     account_refs.add(rec.external_id)
         self.refs = _refs(self.system, "contact", keys)
-        self.account_refs = {k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()}
+        self.account_refs = {
+            k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
+        }
         self.deal_refs = {k: r.object_id for k, r in _refs(self.system, "deal", deal_refs).items()}
         ids = {r.object_id for r in self.refs.values()}
         found = list(Contact.objects.filter(id__in=ids)) if ids else []
@@ -93,7 +95,7 @@ class ContactPlanner:
         self.pending_history: dict[int, list[tuple[str, object]]] = {}
 
     # -- planning ---------------------------------------------------------------------------
-    def plan(self, result, plan: BatchPlan) -> None:
+    def plan(self, result, plan: BatchPlan, fp: str) -> None:
         """Stage the writes of one valid contact row (or add its errors and stage nothing)."""
         rec = next(r for r in result.records if isinstance(r, ContactRecord))
         account_rec = next((r for r in result.records if isinstance(r, AccountRecord)), None)
@@ -102,7 +104,6 @@ class ContactPlanner:
         )
         row = result.row_number
         key = contact_key(rec)
-        fp = fingerprint(result.records)
         ref, target = self._ref(key)
         contact, mode = None, "create"
         if ref is not None and target is not None:
@@ -144,7 +145,7 @@ class ContactPlanner:
                 return
         account = self._account(account_rec, plan) if account_rec else None
         if contact is None:
-            contact = Contact()
+            contact = build(Contact)
             plan.new_contacts.append(contact)
             plan.count("contact", "created")
             changed = self._apply(contact, rec, events, account, plan, mode)
@@ -152,7 +153,9 @@ class ContactPlanner:
             changed = self._apply(contact, rec, events, account, plan, mode)
             if contact.pk is not None and changed:
                 plan.changed_contacts[contact.pk] = contact
-            plan.count("contact", "merged" if mode == "merge" else ("updated" if changed else "skipped"))
+            plan.count(
+                "contact", "merged" if mode == "merge" else ("updated" if changed else "skipped")
+            )
         if contact.email:
             self.pending_by_email[contact.email] = contact
         self._history(contact, rec, events, plan)
@@ -181,7 +184,7 @@ class ContactPlanner:
                     plan.new_refs[i] = (ref, target)
             return
         if ref is None:
-            ref = ExternalRef(system=self.system, object_type="contact", external_id=key)
+            ref = build(ExternalRef, system=self.system, object_type="contact", external_id=key)
             plan.new_refs.append((ref, target))
         else:
             plan.changed_refs.append((ref, target))
@@ -289,7 +292,8 @@ class ContactPlanner:
         for at, _order, stage, reason in timeline:
             if reason is not None:
                 plan.stage_changes.append(
-                    StageChange(
+                    build(
+                        StageChange,
                         contact=contact,
                         from_stage=previous,
                         to_stage=stage,
@@ -315,7 +319,8 @@ class ContactPlanner:
             else:
                 plan.count("account", "skipped")
             return account
-        account = Account(
+        account = build(
+            Account,
             name=(rec.name or rec.domain or "")[:200],
             domain=rec.domain,
             industry=(rec.industry or "")[:100],

@@ -20,14 +20,23 @@ from decimal import Decimal
 from smarketing.crm.dedupe import AccountIndex
 from smarketing.crm.models import Account, Deal, DealStageChange
 from smarketing.ingest.csvimport.contacts import _refs
+from smarketing.ingest.csvimport.fastinsert import new as build
 from smarketing.ingest.csvimport.models import ExternalRef
-from smarketing.ingest.csvimport.plan import BatchPlan, Directory, fingerprint, midnight, too_long
+from smarketing.ingest.csvimport.plan import BatchPlan, Directory, midnight, too_long
 from smarketing.ingest.formats import DealRecord, RowError, StageEventRecord
 
 _DEAL_ORDER = {
     s: i
     for i, s in enumerate(
-        ["qualification", "discovery", "demo", "proposal", "negotiation", "closed_won", "closed_lost"]
+        [
+            "qualification",
+            "discovery",
+            "demo",
+            "proposal",
+            "negotiation",
+            "closed_won",
+            "closed_lost",
+        ]
     )
 }
 
@@ -88,9 +97,7 @@ class DealPlanner:
             )
             for ref_pk, deal_pk, change_pk in refs:
                 if change_pk in rows:
-                    stage = next(
-                        s for at, s in self.history[int(deal_pk)] if at == rows[change_pk]
-                    )
+                    stage = next(s for at, s in self.history[int(deal_pk)] if at == rows[change_pk])
                     self.guesses.setdefault(int(deal_pk), []).append(
                         (ref_pk, change_pk, rows[change_pk], stage)
                     )
@@ -106,11 +113,10 @@ class DealPlanner:
         return ref, self.by_id.get(ref.object_id)
 
     # -- deal rows --------------------------------------------------------------------------
-    def plan_deal(self, result, plan: BatchPlan) -> None:
+    def plan_deal(self, result, plan: BatchPlan, fp: str) -> None:
         rec = next(r for r in result.records if isinstance(r, DealRecord))
         events = [r for r in result.records if isinstance(r, StageEventRecord)]
         row = result.row_number
-        fp = fingerprint(result.records)
         ref, deal = self._deal(rec.external_id)
         if ref is not None and deal is not None and ref.fingerprint == fp:
             plan.count("deal", "skipped")
@@ -127,11 +133,13 @@ class DealPlanner:
         ):
             return
         if rec.currency and (len(rec.currency.strip()) != 3 or not rec.currency.isalpha()):
-            plan.errors.append(RowError(row, "currency", rec.currency, "not a 3-letter currency code"))
+            plan.errors.append(
+                RowError(row, "currency", rec.currency, "not a 3-letter currency code")
+            )
             return
         created = deal is None
         if created:
-            deal = Deal()
+            deal = build(Deal)
             plan.new_deals.append(deal)
         before = {f: getattr(deal, f) for f in ("name", "account_id", "owner_id", "amount",
                   "currency", "stage", "created_at", "close_date", "closed_at", "is_closed",
@@ -160,7 +168,9 @@ class DealPlanner:
             deal.loss_reason = rec.loss_reason
         entered = sorted((e.at for e in events if e.stage == rec.stage), reverse=True)
         if deal.is_closed:
-            deal.closed_at = (entered[0] if entered else None) or midnight(deal.close_date) or deal.created_at
+            deal.closed_at = (
+                (entered[0] if entered else None) or midnight(deal.close_date) or deal.created_at
+            )
         else:
             deal.closed_at = None
         after = {f: getattr(deal, f) for f in before}
@@ -173,7 +183,9 @@ class DealPlanner:
             plan.count("deal", "skipped")
         self._history(deal, [(e.at, e.stage, e.by_ref) for e in events], plan, current=True)
         if ref is None:
-            ref = ExternalRef(system=self.system, object_type="deal", external_id=rec.external_id)
+            ref = build(
+                ExternalRef, system=self.system, object_type="deal", external_id=rec.external_id
+            )
             plan.new_refs.append((ref, deal))
         elif rec.external_id not in self.pending:
             plan.changed_refs.append((ref, deal))
@@ -188,7 +200,7 @@ class DealPlanner:
         match = self.accounts.match(rec.account_name, None)
         if match is not None and match.how != "review":
             return match.account
-        account = Account(name=rec.account_name)
+        account = build(Account, name=rec.account_name)
         plan.new_accounts.append(account)
         plan.count("account", "created")
         self.accounts.add(account, rec.account_name, None)
@@ -199,7 +211,9 @@ class DealPlanner:
                  f"{match.score:.0f}% alike")
             )  # fmt: skip
         if rec.account_ref:
-            ref = ExternalRef(system=self.system, object_type="account", external_id=rec.account_ref)
+            ref = build(
+                ExternalRef, system=self.system, object_type="account", external_id=rec.account_ref
+            )
             plan.new_refs.append((ref, account))
             self.account_refs[rec.account_ref] = account
         return account
@@ -224,7 +238,9 @@ class DealPlanner:
 
     def _history(self, deal: Deal, events, plan: BatchPlan, *, current: bool) -> None:
         key = deal.pk if deal.pk is not None else id(deal)
-        known = (list(self.history.get(deal.pk, [])) if deal.pk else []) + self.pending_history.get(key, [])
+        known = (list(self.history.get(deal.pk, [])) if deal.pk else []) + self.pending_history.get(
+            key, []
+        )
         real_stages = {stage for _, stage, _ in events}
         for guess in list(self.guesses.get(deal.pk, [])):
             ref_pk, change_pk, at, stage = guess
@@ -241,7 +257,10 @@ class DealPlanner:
                 continue
             keys.add((at, stage))
             new.append((at, stage, by_ref))
-        timeline = sorted([(at, s, None, False) for at, s in known] + [(a, s, b, True) for a, s, b in new], key=_sort)
+        timeline = sorted(
+            [(at, s, None, False) for at, s in known] + [(a, s, b, True) for a, s, b in new],
+            key=_sort,
+        )
         previous = ""
         added = []
         for at, stage, by_ref, is_new in timeline:
@@ -250,7 +269,8 @@ class DealPlanner:
                     plan.count("deal_stage_change", "skipped")
                     continue
                 plan.deal_changes.append(
-                    DealStageChange(
+                    build(
+                        DealStageChange,
                         deal=deal,
                         from_stage=previous,
                         to_stage=stage,
@@ -265,8 +285,11 @@ class DealPlanner:
         if current and deal.stage not in stages:
             at = deal.closed_at if deal.is_closed else deal.created_at
             last = max(timeline, key=_sort)[1] if timeline else ""
-            guess = DealStageChange(
-                deal=deal, from_stage=last if last != deal.stage else "", to_stage=deal.stage,
+            guess = build(
+                DealStageChange,
+                deal=deal,
+                from_stage=last if last != deal.stage else "",
+                to_stage=deal.stage,
                 changed_at=at,
             )
             plan.deal_changes.append(guess)
@@ -274,4 +297,3 @@ class DealPlanner:
             plan.count("deal_stage_change", "created")
             added.append((at, deal.stage))
         self.pending_history.setdefault(key, []).extend(added)
-

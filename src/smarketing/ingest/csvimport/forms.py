@@ -18,7 +18,9 @@ class UploadForm(forms.Form):
     format = forms.ChoiceField(choices=[(f, f) for f in FORMAT_CHOICES], initial="auto")
     mapping = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "columns:\n  \"Person - Email\": email"}),
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": 'columns:\n  "Person - Email": email'}
+        ),
         help_text="Optional mapping file content (YAML or JSON), as for --mapping.",
     )
 

@@ -8,7 +8,6 @@ validates it completely before it stages anything, so a refused row leaves no tr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from smarketing.crm.models import Account, Contact, Deal, DealContact, DealStageChange, Persona
 from smarketing.funnel.models import StageChange
+from smarketing.ingest.csvimport.fastinsert import insert
 from smarketing.ingest.csvimport.models import DuplicateCandidate, ExternalRef
 from smarketing.ingest.formats import RowError
 
@@ -33,11 +33,6 @@ DEAL_UPDATE_FIELDS = [
     "name", "account", "owner", "amount", "currency", "stage", "created_at", "close_date",
     "closed_at", "is_closed", "is_won", "loss_reason",
 ]  # fmt: skip
-
-
-def fingerprint(records) -> str:
-    """A stable hash of a row's records: equal when a re-imported row is unchanged."""
-    return hashlib.blake2b(repr(records).encode(), digest_size=16).hexdigest()
 
 
 def pk_of(obj) -> int | None:
@@ -78,7 +73,7 @@ class BatchPlan:
         """Write everything staged, parents before children (new pks flow into the FKs)."""
         now = timezone.now()
         if self.new_accounts:
-            Account.objects.bulk_create(self.new_accounts, batch_size=1000)
+            insert(Account, self.new_accounts)
         if self.changed_accounts:
             Account.objects.bulk_update(
                 self.changed_accounts.values(), ACCOUNT_UPDATE_FIELDS, batch_size=500
@@ -86,7 +81,7 @@ class BatchPlan:
         for contact in self.new_contacts:
             _bind(contact, "account")
         if self.new_contacts:
-            Contact.objects.bulk_create(self.new_contacts, batch_size=1000)
+            insert(Contact, self.new_contacts)
         if self.changed_contacts:
             for contact in self.changed_contacts.values():
                 _bind(contact, "account")
@@ -97,17 +92,19 @@ class BatchPlan:
         for deal in (*self.new_deals, *self.changed_deals.values()):
             _bind(deal, "account")
         if self.new_deals:
-            Deal.objects.bulk_create(self.new_deals, batch_size=1000)
+            insert(Deal, self.new_deals)
         if self.changed_deals:
-            Deal.objects.bulk_update(self.changed_deals.values(), DEAL_UPDATE_FIELDS, batch_size=500)
+            Deal.objects.bulk_update(
+                self.changed_deals.values(), DEAL_UPDATE_FIELDS, batch_size=500
+            )
         for change in self.stage_changes:
             _bind(change, "contact")
         if self.stage_changes:
-            StageChange.objects.bulk_create(self.stage_changes, batch_size=2000)
+            insert(StageChange, self.stage_changes)
         for change in self.deal_changes:
             _bind(change, "deal")
         if self.deal_changes:
-            DealStageChange.objects.bulk_create(self.deal_changes, batch_size=2000)
+            insert(DealStageChange, self.deal_changes)
         if self.guesses:
             ExternalRef.objects.bulk_create(
                 [
@@ -132,7 +129,7 @@ class BatchPlan:
             ref.object_id = pk_of(target)
             ref.job_id = job.pk
         if self.new_refs:
-            ExternalRef.objects.bulk_create([r for r, _ in self.new_refs], batch_size=2000)
+            insert(ExternalRef, [r for r, _ in self.new_refs])
         if self.changed_refs:
             ExternalRef.objects.bulk_update(
                 [r for r, _ in self.changed_refs],
@@ -188,7 +185,9 @@ class Directory:
             return None
         found = self.users.get(ref.strip().lower())
         if found is None:
-            plan.warnings[f"owner {ref!r} matches no user (email, username or name): unassigned"] += 1
+            plan.warnings[
+                f"owner {ref!r} matches no user (email, username or name): unassigned"
+            ] += 1
         return found
 
     def persona(self, name: str | None, plan: BatchPlan) -> int | None:
@@ -259,7 +258,9 @@ def too_long(plan_errors: list[RowError], row: int, checks) -> bool:
     for column, value, limit in checks:
         if value and len(value) > limit:
             plan_errors.append(
-                RowError(row, column, value[:80], f"too long ({len(value)} characters, max {limit})")
+                RowError(
+                    row, column, value[:80], f"too long ({len(value)} characters, max {limit})"
+                )
             )
             bad = True
     return bad

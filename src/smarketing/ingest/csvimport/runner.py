@@ -12,6 +12,7 @@ re-import of already written rows a no-op in any case.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
@@ -74,15 +75,20 @@ class ImportRunner:
                     job.detected_format = parsed.format_name
                     job.save(update_fields=["detected_format"])
                 self.accounts = AccountIndex.from_database()
+                fingerprints = self.fingerprints = {}
                 self.directory = Directory()
                 batch = []
-                for result in parsed:
+                salt = f"{parsed.format_name}|{job.mapping!r}|"
+                for result, raw in _results(parsed):
                     if result.row_number <= job.checkpoint_row:
                         continue  # written by an earlier, interrupted run of this job
+                    if result.ok:
+                        fingerprints[id(result)] = row_fingerprint(salt, raw)
                     batch.append(result)
                     if len(batch) >= self.batch_size:
                         self._write(batch)
                         batch = []
+                        fingerprints.clear()
                 if batch:
                     self._write(batch)
             queued = queue_contact_duplicates(job)
@@ -174,10 +180,11 @@ class ImportRunner:
             contacts, deals = self._planners_for(result.records[0].source_system)
             before = len(plan.errors)
             kinds = {type(r) for r in result.records}
+            fp = self.fingerprints.get(id(result), "")
             if ContactRecord in kinds:
-                contacts.plan(result, plan)
+                contacts.plan(result, plan, fp)
             elif DealRecord in kinds:
-                deals.plan_deal(result, plan)
+                deals.plan_deal(result, plan, fp)
             elif StageEventRecord in kinds:
                 deals.plan_history(result, plan)
             if len(plan.errors) > before:
@@ -225,6 +232,21 @@ class ImportRunner:
         return apply
 
 
+def _results(parsed):
+    """(RowResult, raw cells) pairs: the raw cells give a cheap change fingerprint."""
+    normalize, stats = parsed.bound.normalize, parsed.stats
+    for row_number, row in parsed._rows:
+        result = normalize(row_number, row)
+        stats.add(result)
+        yield result, row
+
+
+def row_fingerprint(salt: str, row: dict) -> str:
+    """Hash of a row's cells (and the format and mapping that read them)."""
+    text = salt + "\x1f".join(row.values())
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def _ordered(counts: dict) -> dict:
     return {
         t: {o: counts[t].get(o, 0) for o in OUTCOMES}
@@ -236,7 +258,8 @@ def _ordered(counts: dict) -> dict:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(
-            f"{k}: {', '.join(v)}" for k, v in getattr(exc, "message_dict", {"": exc.messages}).items()
+            f"{k}: {', '.join(v)}"
+            for k, v in getattr(exc, "message_dict", {"": exc.messages}).items()
         )
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"the database refused the row: {text}"

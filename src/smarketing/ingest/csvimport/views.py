@@ -77,9 +77,7 @@ def _raw_preview(job: ImportJob):
                 if len(raw) >= 20:
                     break
                 raw.append(item)
-            return Preview(
-                "generic", rows.layout, {h: None for h in rows.layout.headers}, raw, []
-            )
+            return Preview("generic", rows.layout, dict.fromkeys(rows.layout.headers), raw, [])
     except ImportFileError:
         return None
 
@@ -117,7 +115,11 @@ def preview_job(request, pk: int):
             errors_by_row[result.row_number] = list(result.errors)
     headers = list(pv.layout.headers)
     rows = [
-        {"number": n, "cells": [raw.get(h, "") for h in headers], "errors": errors_by_row.get(n, [])}
+        {
+            "number": n,
+            "cells": [raw.get(h, "") for h in headers],
+            "errors": errors_by_row.get(n, []),
+        }
         for n, raw in pv.raw_rows
     ]
     mapping_format = (job.mapping or {}).get("format") or (

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 
 import ibis
@@ -177,13 +178,18 @@ def _contact_journeys(con, *, account_level: bool) -> ir.Table:
     )
 
 
-def conversions(con=None, *, account_level: bool = False) -> ir.Table:
+def conversions(
+    con=None, *, account_level: bool = False, kinds: Collection[str] | None = None
+) -> ir.Table:
     """The funnel's conversions as the engine's conversion table.
 
     Columns ``journey_id`` (string), ``kind`` (engine kind, see :data:`CONVERSIONS`),
     ``occurred_at`` and ``value`` (float); the mapping is in the module docstring.
+    ``kinds`` (engine kinds) limits the table to those kinds: the parts not asked for are
+    not built at all (the lead part reads every contact and stage change).
     """
     con = con or backend()
+    kinds = set(CONVERSIONS.values() if kinds is None else kinds)
     people = _contact_journeys(con, account_level=account_level)
     sc = ibis_db.table(StageChange, con)
     firsts = sc.group_by([sc.contact_id, sc.to_stage]).aggregate(first_at=sc.changed_at.min())
@@ -192,24 +198,27 @@ def conversions(con=None, *, account_level: bool = False) -> ir.Table:
     leads_sc = firsts.filter(firsts.to_stage == "lead")
     lp = people.left_join(leads_sc, people.person_pk == leads_sc.contact_id)
     lp = lp.filter(lp.first_at.notnull() | (lp.lifecycle_stage != "subscriber"))
-    parts = [
-        lp.select(
-            journey_id=lp.journey_id,
-            kind=ibis.literal("lead_created"),
-            occurred_at=lp.first_at.coalesce(lp.created_at),
-            value=ibis.literal(0.0),
+    parts = []
+    if "lead_created" in kinds:
+        parts.append(
+            lp.select(
+                journey_id=lp.journey_id,
+                kind=ibis.literal("lead_created"),
+                occurred_at=lp.first_at.coalesce(lp.created_at),
+                value=ibis.literal(0.0),
+            )
         )
-    ]
-    qual = firsts.filter(firsts.to_stage.isin(["mql", "sql"]))
+    qual = firsts.filter(firsts.to_stage.isin(sorted(kinds & {"mql", "sql"}) or ["-"]))
     qp = qual.join(people, qual.contact_id == people.person_pk)
-    parts.append(
-        qp.select(
-            journey_id=qp.journey_id,
-            kind=qp.to_stage,
-            occurred_at=qp.first_at,
-            value=ibis.literal(0.0),
+    if kinds & {"mql", "sql"}:
+        parts.append(
+            qp.select(
+                journey_id=qp.journey_id,
+                kind=qp.to_stage,
+                occurred_at=qp.first_at,
+                value=ibis.literal(0.0),
+            )
         )
-    )
 
     deals = ibis_db.table(Deal, con)
     dc = ibis_db.table(DealContact, con)
@@ -226,23 +235,27 @@ def conversions(con=None, *, account_level: bool = False) -> ir.Table:
     else:
         journey = d.journey_id.coalesce("deal:" + d.id.cast("string"))
     d = d.mutate(deal_journey=journey, amount=d.amount.cast("float64"))
-    parts.append(
-        d.select(
-            journey_id=d.deal_journey,
-            kind=ibis.literal("opportunity_created"),
-            occurred_at=d.created_at,
-            value=d.amount,
+    if "opportunity_created" in kinds:
+        parts.append(
+            d.select(
+                journey_id=d.deal_journey,
+                kind=ibis.literal("opportunity_created"),
+                occurred_at=d.created_at,
+                value=d.amount,
+            )
         )
-    )
-    won = d.filter(d.is_won)
-    parts.append(
-        won.select(
-            journey_id=won.deal_journey,
-            kind=ibis.literal("deal_won"),
-            occurred_at=won.closed_at.coalesce(won.created_at),
-            value=won.amount,
+    if "deal_won" in kinds:
+        won = d.filter(d.is_won)
+        parts.append(
+            won.select(
+                journey_id=won.deal_journey,
+                kind=ibis.literal("deal_won"),
+                occurred_at=won.closed_at.coalesce(won.created_at),
+                value=won.amount,
+            )
         )
-    )
+    if not parts:
+        raise ValueError(f"no known conversion kind in {sorted(kinds)}")
     schema = {"journey_id": "string", "kind": "string", "occurred_at": "timestamp",
               "value": "float64"}  # fmt: skip
     parts = [p.cast(schema) for p in parts]

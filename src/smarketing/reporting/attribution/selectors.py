@@ -49,6 +49,8 @@ COMPARED_MODELS = (
     "shapley",
 )
 DATA_DRIVEN = ("markov", "shapley")
+#: The engine's milestone kinds (lead, opportunity, won) read by W-shaped and full path.
+MILESTONE_KINDS = ("lead_created", "opportunity_created", "deal_won")
 #: Seconds a computed report stays cached (a page refresh is then instant).
 CACHE_SECONDS = 300
 
@@ -213,34 +215,51 @@ def parse_query(params: Mapping, *, default_model: str | None = "linear") -> Att
 
 
 @contextmanager
-def inputs(query: AttributionQuery) -> Iterator[tuple]:
+def inputs(
+    query: AttributionQuery, *, converting_only: bool = False, milestones: bool = True
+) -> Iterator[tuple]:
     """The engine's touch and conversion tables for ``query``, as temporary tables.
 
     Materialising the adapter's joins once (inside the database, ``CREATE TEMP TABLE AS
     SELECT``; no row enters Python) keeps the engine's SQL shallow enough for SQLite's
     parser and lets several models (the comparison) reuse the joins. Temporary tables are
-    private to the connection and dropped at the end.
+    private to the connection and dropped at the end. ``converting_only`` keeps only the
+    touches of journeys with a conversion of the query's kind: enough for the rule-based
+    models (which never read non-converting journeys) and far fewer rows to copy.
+    ``milestones=False`` builds only the query's conversion kind (no lead / opportunity /
+    won milestones, which only W-shaped and full path read).
     """
     con = adapter.backend()
     tp = adapter.touchpoints(con, account_level=query.account_level)
-    cv = adapter.conversions(con, account_level=query.account_level)
+    kinds = {query.kind} | (set(MILESTONE_KINDS) if milestones else set())
+    cv = adapter.conversions(con, account_level=query.account_level, kinds=kinds)
     tp, cv = adapter.restrict_period(
         tp, cv, kind=query.kind, since=query.since, until=query.until,
         lookback_days=query.lookback_days,
     )  # fmt: skip
     suffix = uuid.uuid4().hex[:12]
-    names = (f"_smk_attr_tp_{suffix}", f"_smk_attr_cv_{suffix}")
+    tp_name, cv_name = f"_smk_attr_tp_{suffix}", f"_smk_attr_cv_{suffix}"
+    database = "temp" if connection.vendor == "sqlite" else None
     # Created through Django's cursor, not ibis' create_table: ibis commits the connection
     # after DDL, which would end the caller's transaction (and a test's isolation).
     made: list[str] = []
-    try:
+
+    def materialise(name: str, expr):
         with connection.cursor() as cursor:
-            for name, expr in zip(names, (tp, cv), strict=True):
-                cursor.execute(_create_temp(name, expr))
-                made.append(name)
-                cursor.execute(f'INSERT INTO "{name}" {con.compile(expr)}')
-        database = "temp" if connection.vendor == "sqlite" else None
-        yield tuple(con.table(name, database=database) for name in names)
+            cursor.execute(_create_temp(name, expr))
+            made.append(name)
+            cursor.execute(f'INSERT INTO "{name}" {con.compile(expr)}')
+        return con.table(name, database=database)
+
+    try:
+        # Conversions first: the touch filter then reads a plain table (a semi-join on the
+        # adapter's nested expression can get a very slow plan on SQLite).
+        cv_table = materialise(cv_name, cv)
+        if converting_only:
+            converting = cv_table.filter(cv_table.kind == query.kind).select("journey_id")
+            tp = tp.semi_join(converting.distinct(), "journey_id")
+        tp_table = materialise(tp_name, tp)
+        yield tp_table, cv_table
     finally:
         # a temp table dies with the connection anyway: never fail the read on cleanup
         with suppress(Exception), connection.cursor() as cursor:
@@ -293,7 +312,11 @@ def _attribute(tp, cv, query: AttributionQuery, *, by: str | None = None) -> Att
 
 def run(query: AttributionQuery) -> AttributionResult:
     """Credit the query's conversions under its model (raises ``AttributionError``)."""
-    with inputs(query) as (tp, cv):
+    with inputs(
+        query,
+        converting_only=query.model not in DATA_DRIVEN,
+        milestones=query.model in ("w_shaped", "full_path"),
+    ) as (tp, cv):
         return _attribute(tp, cv, query)
 
 
