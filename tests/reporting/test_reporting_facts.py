@@ -197,3 +197,44 @@ def test_demo_company_reporting_tables(demo_company):
     ctx.traffic_ok = False
     assert fast == ds.traffic_totals(ctx) and fast["visitors"] > 0
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_activity_tables_give_the_live_figures(tiny, make_user):
+    rep, other = make_user("rep2"), make_user("rep3")
+    for c in tiny:
+        c.owner = rep
+        c.save()
+    at = dt.datetime(2026, 1, 8, 10, tzinfo=UTC)
+    touches = [
+        ("sales_call", rep, tiny[0]),
+        ("sales_call", rep, tiny[0]),
+        ("sales_email", other, tiny[1]),
+        ("meeting", rep, tiny[0]),
+        ("demo", other, None),
+    ]
+    for kind, user, contact in touches:
+        Touchpoint.objects.create(
+            kind=kind,
+            user=user,
+            contact=contact,
+            occurred_at=at,
+            team="sales",
+            anonymous_id="" if contact else "x",
+        )
+    traffic.catch_up_traffic()  # first call builds
+    Touchpoint.objects.create(
+        kind="sales_email",
+        user=rep,
+        contact=tiny[1],
+        team="sales",
+        occurred_at=at + dt.timedelta(days=1),
+    )
+    for params in ({"period": MONTH}, {"period": MONTH, "owner": str(rep.pk)}):
+        ctx = ds.Context(parse_filters(params))
+        assert ctx.traffic_ok  # the read refreshed the new attempt
+        fast = (ds.activity_by_rep(ctx), ds.depth_by_rep(ctx))
+        ctx.traffic_ok = False
+        slow = (ds.activity_by_rep(ctx), ds.depth_by_rep(ctx))
+        for a, b in zip(fast, slow):
+            assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+    assert fast[1]["attempts"].tolist() == [4]  # tiny[0]: 2 calls, tiny[1]: 1 email (rep)

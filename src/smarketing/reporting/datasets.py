@@ -18,11 +18,11 @@ from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
-from smarketing.reporting import cache, selectors, sqlcache
+from smarketing.reporting import activity, cache, selectors, sqlcache
 from smarketing.reporting import facts as funnel_facts
 from smarketing.reporting import traffic as traffic_tables
 from smarketing.reporting.filters import Filters
-from smarketing.reporting.models import ContactFunnelFact
+from smarketing.reporting.models import ContactAttempts, ContactFunnelFact
 
 SALES_ACTIVITY = ("sales_call", "sales_email", "meeting", "demo")
 ATTEMPT_KINDS = ("sales_call", "sales_email")
@@ -276,6 +276,23 @@ def won_over_time(ctx: Context) -> pd.DataFrame:
 def activity_by_rep(ctx: Context) -> pd.DataFrame:
     """Calls, emails, meetings and demos per rep in the period."""
 
+    if ctx.traffic_ok:  # the per-day activity summary (same touchpoint checkpoint)
+        f = ctx.filters
+        rows = activity.activity_days(
+            start=f.period.start, end=f.period.end, owner_ids=ctx.owner_ids
+        )
+        long = pd.DataFrame.from_records(rows, columns=["user_id", "kind", "n"])
+        df = long.pivot_table(index="user_id", columns="kind", values="n", aggfunc="sum")
+        df = df.reindex(columns=list(SALES_ACTIVITY), fill_value=0).fillna(0).astype(int)
+        df = df.reset_index()
+    else:
+        df = ctx.run("activity_by_rep", _activity_live(ctx))
+    names = selectors.user_names(df["user_id"].tolist())
+    df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["user_id"]])
+    return _frame(df.sort_values("rep"), ["rep", *SALES_ACTIVITY])
+
+
+def _activity_live(ctx: Context):
     def build():
         t = table(Touchpoint, ctx.con)
         t = t.filter(
@@ -286,10 +303,7 @@ def activity_by_rep(ctx: Context) -> pd.DataFrame:
         aggs = {k: (t.kind == k).sum() for k in SALES_ACTIVITY}
         return t.group_by("user_id").aggregate(**aggs)
 
-    df = ctx.run("activity_by_rep", build)
-    names = selectors.user_names(df["user_id"].tolist())
-    df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["user_id"]])
-    return _frame(df.sort_values("rep"), ["rep", *SALES_ACTIVITY])
+    return build
 
 
 def depth_by_rep(ctx: Context) -> pd.DataFrame:
@@ -306,18 +320,21 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
             reach = reach_times(ctx.tables.stage_changes, table(Contact, ctx.con))
             mq = reach.filter(ctx.in_period(reach.t_mqls)).select(mid=reach.contact_id)
             leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
-        t = table(Touchpoint, ctx.con)
-        t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
-        # only the period's leads' attempts (index on contact), not every attempt ever logged
-        t = t.semi_join(leads, t.contact_id == leads.lid)
-        att = t.group_by("contact_id").aggregate(attempts=t.count())
+        if ctx.traffic_ok:  # attempts per contact, pre-aggregated
+            att = table(ContactAttempts, ctx.con)
+        else:
+            t = table(Touchpoint, ctx.con)
+            t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
+            # only the period's leads' attempts (index on contact), not every attempt logged
+            t = t.semi_join(leads, t.contact_id == leads.lid)
+            att = t.group_by("contact_id").aggregate(attempts=t.count())
         j = leads.left_join(att, leads.lid == att.contact_id)
         n = ibis.coalesce(j.attempts, 0)
         return j.group_by("owner_id").aggregate(
             leads=j.count(), worked=(n > 0).sum(), attempts=n.sum()
         )
 
-    df = ctx.run(f"depth_by_rep_{ctx.facts_ok}", build)
+    df = ctx.run(f"depth_by_rep_{ctx.facts_ok}_{ctx.traffic_ok}", build)
     names = selectors.user_names(df["owner_id"].tolist())
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["owner_id"]])
     df["attempts_per_lead"] = (df["attempts"] / df["leads"]).round(2)

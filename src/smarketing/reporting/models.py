@@ -207,3 +207,30 @@ class TrafficState(models.Model):
 
     def __str__(self) -> str:
         return f"traffic through touchpoint {self.touchpoint_id}"
+
+
+class ActivityDay(models.Model):
+    """Sales activity of one rep on one UTC day: touches of one kind (calls, emails, meetings,
+    demos) made by ``user_id``. Refreshed with the traffic tables (same touchpoint checkpoint)."""
+
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="rep_activityday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} user {self.user_id} {self.kind}: {self.n}"
+
+
+class ContactAttempts(models.Model):
+    """How many sales attempts (calls, e-mails) a contact has received, ever (the "depth of
+    leads worked" chart). Refreshed for the contacts with new attempts."""
+
+    contact_id = models.BigIntegerField(primary_key=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id}: {self.attempts} attempts"

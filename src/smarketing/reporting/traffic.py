@@ -1,4 +1,5 @@
-"""Traffic pre-aggregated per UTC day: page views, sessions and period-exact distinct visitors.
+"""Traffic pre-aggregated per UTC day: page views, sessions and period-exact distinct visitors
+(and, on the same touchpoint checkpoint, the sales activity tables of :mod:`.activity`).
 
 A visitor is the contact, else the anonymous browser id; a session is one visitor on one day.
 :class:`~smarketing.reporting.models.TrafficDay` keeps each day's page views and sessions (all
@@ -26,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from smarketing.crm.models import Touchpoint
-from smarketing.reporting import sqlcache
+from smarketing.reporting import activity, sqlcache
 from smarketing.reporting.models import TrafficDay, TrafficState, TrafficVisitorGap
 
 log = logging.getLogger(__name__)
@@ -143,10 +144,11 @@ def _state() -> TrafficState:
     return state or TrafficState.objects.create()
 
 
-def _page_view_days(where: str, params) -> list[date]:
+def _page_view_days(where: str, params, kinds: str = "'page_view'") -> list[date]:
+    """The UTC days of the touchpoints of ``kinds`` matching ``where``."""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT {_day('occurred_at')} FROM {TP} WHERE kind = 'page_view' AND {where}",
+            f"SELECT DISTINCT {_day('occurred_at')} FROM {TP} WHERE kind IN ({kinds}) AND {where}",
             params,
         )
         out = [r[0] for r in cur.fetchall()]
@@ -170,6 +172,8 @@ def rebuild_traffic() -> int:
             else (lambda v: date.fromisoformat(str(v)[:10]))
         )
         _recompute(to_date(first), to_date(last))
+    activity.refresh_days(None)
+    activity.refresh_attempts(None, None)
     state.touchpoint_id = top
     state.built_at = state.refreshed_at = timezone.now()
     state.save()
@@ -193,6 +197,11 @@ def catch_up_traffic() -> int:
         end = min(last, dirty[-1] + timedelta(days=LOOKBACK))
         _recompute(dirty[0], end)
         n = (end - dirty[0]).days + 1
+    kinds = ", ".join(f"'{k}'" for k in activity.SALES_ACTIVITY)
+    activity.refresh_days(
+        _page_view_days("id > %s AND id <= %s", [state.touchpoint_id, top], kinds)
+    )
+    activity.refresh_attempts(state.touchpoint_id, top)
     state.touchpoint_id = top
     state.refreshed_at = timezone.now()
     state.save()

@@ -38,6 +38,7 @@ from smarketing.scoring import data
 from smarketing.scoring.models import LeadScore, PredictiveModel, ScoreHistory, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, parsed_definition
 from smarketing.scoring.store import (
+    COMPARED_COLUMNS,
     HISTORY_COLUMNS,
     append_history,
     current_scores,
@@ -145,7 +146,7 @@ def store_scores(
     ``new`` has every LeadScore column; ``full`` means it covers every stored contact (so the
     stored rows are read in one scan instead of by id). Returns (rows written, history rows).
     """
-    old = current_scores(None if full else new["contact_id"].tolist())
+    old = current_scores(None if full else new["contact_id"].tolist(), columns=COMPARED_COLUMNS)
     merged = new.merge(old, on="contact_id", how="left", suffixes=("", "_old"), indicator=True)
     is_new = (merged["_merge"] == "left_only").to_numpy()
     differs = is_new.copy()

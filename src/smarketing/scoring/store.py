@@ -72,9 +72,14 @@ def _rows(frame: pd.DataFrame, columns: Sequence[str], *, sqlite: bool) -> list[
         if column in ("hand_raiser", "is_mql", "prediction_stale"):
             data.append([bool(v) for v in values.to_numpy()])
         elif column in ("computed_at", "at"):
-            data.append([_when(v, sqlite=sqlite) for v in values.tolist()])
+            # One conversion per distinct moment (a bulk rescore has one).
+            codes, uniques = pd.factorize(values)
+            converted = np.array([_when(u, sqlite=sqlite) for u in uniques], dtype=object)
+            data.append(converted[codes].tolist())
         elif column == "top_factors":
-            data.append([v if isinstance(v, str) else json.dumps(v or []) for v in values])
+            data.append(
+                [v if isinstance(v, str) else "[]" if not v else json.dumps(v) for v in values]
+            )
         elif column in ("contact_id",):
             data.append(values.astype("int64").tolist())
         elif column in ("definition_id", "model_version", "definition_version"):
@@ -156,13 +161,22 @@ def append_history(frame: pd.DataFrame) -> int:
     return len(frame)
 
 
-def current_scores(ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Stored LeadScore rows (all, or of ``ids``) as a frame with :data:`SCORE_COLUMNS`."""
+#: What a rescore compares with the stored row to decide whether to write it.
+COMPARED_COLUMNS: tuple[str, ...] = (
+    "contact_id", "fit", "engagement", "hand_raiser", "is_mql", "definition_id", "probability",
+    "model_version",
+)  # fmt: skip
+
+
+def current_scores(
+    ids: Sequence[int] | None = None, *, columns: Sequence[str] = SCORE_COLUMNS
+) -> pd.DataFrame:
+    """Stored LeadScore rows (all, or of ``ids``) as a frame with ``columns``."""
     from smarketing.core.ibis_db import backend
 
     con = backend()
     t = con.table(LeadScore._meta.db_table)
-    expr = t.select(*SCORE_COLUMNS)
+    expr = t.select(*columns)
     if ids is not None:
         expr = expr.filter(t.contact_id.isin(list(ids)))
     return expr.to_pandas()

@@ -347,22 +347,20 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
             nulls=j.nulls.max(),
         )
         cells = per_path.group_by("path").aggregate(
-            conv=per_path.conv.sum().cast("float64"),
-            value=per_path.value.sum().cast("float64"),
-            nulls=per_path.nulls.sum().cast("float64"),
+            conv=per_path.conv.sum(), value=per_path.value.sum(), nulls=per_path.nulls.sum()
         )
-        arrow = cells.to_pyarrow()
+        frame = cells.execute()  # (pandas: PostgreSQL returns sums as Decimal)
     except (ibis_exc.UnsupportedOperationError, ibis_exc.OperationNotDefinedError):
         return None
-    if arrow.num_rows == 0:
+    if len(frame) == 0:
         return None
-    offsets, codes, names = split_paths(arrow["path"], ",")
+    offsets, codes, names = split_paths(_path_strings(frame["path"]), ",")
     true_code = np.asarray([int(n) for n in names], dtype=np.int64)
     return PathSet(
         keys=tuple(keys),
         offsets=offsets,
         codes=true_code[codes],
-        conv=arrow["conv"].to_numpy().astype(float),
-        value=arrow["value"].to_numpy().astype(float),
-        nulls=arrow["nulls"].to_numpy().astype(float),
+        conv=frame["conv"].to_numpy(float),
+        value=frame["value"].to_numpy(float),
+        nulls=frame["nulls"].to_numpy(float),
     )
