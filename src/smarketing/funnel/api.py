@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from smarketing.config.auth import write_auth
 from smarketing.crm.models import Contact
@@ -177,4 +178,4 @@ def log_attempt(request, contact_id: int, body: AttemptIn):
         note=body.note,
         at=body.at,
     )
-    return 201, touch
+    return Status(201, touch)
