@@ -165,3 +165,17 @@ def test_import_queues_fuzzy_account_and_same_name_contact(tmp_path):
     kinds = sorted(DuplicateCandidate.objects.values_list("kind", flat=True))
     assert kinds == ["account", "contact"]
     assert Account.objects.filter(name="Umbrela").exists()  # created, and queued for review
+
+
+def test_big_files_run_in_the_task_queue(client, manager, monkeypatch):
+    from smarketing.ingest.csvimport import views
+
+    monkeypatch.setattr(views, "INLINE_LIMIT", 10)  # every file is "big"
+    upload(client, "generic_contacts.tsv")
+    job = ImportJob.objects.get()
+    page = client.get(reverse("csvimport:preview", args=[job.pk])).content.decode()
+    assert "it runs in the background" in page
+    client.post(reverse("csvimport:run", args=[job.pk]))  # huey runs inline in tests
+    job.refresh_from_db()
+    assert job.status == "done" and job.created_by == manager
+    assert Contact.objects.count() == 4

@@ -199,6 +199,10 @@ def test_demo_company_reporting_tables(demo_company):
     assert connection.vendor in ("sqlite", "postgresql")
 
 
+def _plain(df):
+    return [[v if isinstance(v, str) else float(v) for v in row] for row in df.values.tolist()]
+
+
 def test_activity_tables_give_the_live_figures(tiny, make_user):
     rep, other = make_user("rep2"), make_user("rep3")
     for c in tiny:
@@ -235,6 +239,6 @@ def test_activity_tables_give_the_live_figures(tiny, make_user):
         fast = (ds.activity_by_rep(ctx), ds.depth_by_rep(ctx))
         ctx.traffic_ok = False
         slow = (ds.activity_by_rep(ctx), ds.depth_by_rep(ctx))
-        for a, b in zip(fast, slow):
-            assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+        for a, b in zip(fast, slow):  # same values (PostgreSQL's live sums are Decimals)
+            assert _plain(a) == _plain(b)
     assert fast[1]["attempts"].tolist() == [4]  # tiny[0]: 2 calls, tiny[1]: 1 email (rep)

@@ -64,11 +64,15 @@ class TokenHeaderAuth(APIKeyHeader):
         return login_with_token(request, key or "", scope=self.scope)
 
 
+# Tokens are tried before the session: ninja's session auth answers a POST without a CSRF
+# token with 403 at once, which would hide a valid bearer token on the same request.
+
+
 def read_auth() -> list:
-    """Session or token with the ``read`` scope."""
-    return [django_auth, TokenAuth("read"), TokenHeaderAuth("read")]
+    """Token with the ``read`` scope, or a browser session."""
+    return [TokenAuth("read"), TokenHeaderAuth("read"), django_auth]
 
 
 def write_auth() -> list:
-    """Session or token with the ``write`` scope."""
-    return [django_auth, TokenAuth("write"), TokenHeaderAuth("write")]
+    """Token with the ``write`` scope, or a browser session (with its CSRF token)."""
+    return [TokenAuth("write"), TokenHeaderAuth("write"), django_auth]

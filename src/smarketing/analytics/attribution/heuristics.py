@@ -69,7 +69,9 @@ def _anchor_weight(t: ir.Table, anchors: list[ir.IntegerValue], share: float) ->
     When every touch is an anchor the slots share the path equally (1/len(anchors) each).
     Slots that fall on the same touch add up on it.
     """
-    slots_here = sum((a == t.pos).ifelse(1.0, 0.0) for a in anchors)
+    # an integer count cast to float64: Spark reads bare float literals as DECIMAL, whose
+    # division rounds to 6 places
+    slots_here = sum((a == t.pos).ifelse(1, 0) for a in anchors).cast("float64")
     n_anchor = (slots_here > 0).ifelse(1, 0).sum().over(group_by="path_id")
     rest = t.n - n_anchor
     spread = 1.0 - share * len(anchors)

@@ -349,7 +349,9 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
         cells = per_path.group_by("path").aggregate(
             conv=per_path.conv.sum(), value=per_path.value.sum(), nulls=per_path.nulls.sum()
         )
-        frame = cells.execute()  # (pandas: PostgreSQL returns sums as Decimal)
+        # a fixed row order keeps float sums (and seeded bootstrap draws) repeatable;
+        # pandas, not Arrow: PostgreSQL returns the sums as Decimal
+        frame = cells.order_by("path").execute()
     except (ibis_exc.UnsupportedOperationError, ibis_exc.OperationNotDefinedError):
         return None
     if len(frame) == 0:

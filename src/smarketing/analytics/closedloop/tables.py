@@ -160,7 +160,7 @@ def contact_funnel(
     rows to those contacts, so an app can refresh a few contacts without reading the whole
     log: the restriction is applied to the contacts and the log before the aggregation.
 
-    >>> import ibis, datetime as dt
+    >>> import ibis, datetime as dt, pandas as pd
     >>> now = dt.datetime(2026, 1, 5)
     >>> c = ibis.memtable({"id": [1], "created_at": [now], "lifecycle_stage": ["mql"],
     ...     "original_source": ["google"], "original_channel": ["paid"],
@@ -169,7 +169,7 @@ def contact_funnel(
     >>> a = ibis.memtable({"id": [9], "segment": ["smb"]})
     >>> sc = ibis.memtable({"contact_id": [1], "to_stage": ["mql"], "changed_at": [now]})
     >>> row = contact_funnel(c, a, sc).to_pandas().iloc[0]
-    >>> row.segment, row.created_month, row.t_mqls == now, row.t_sqls is None
+    >>> row.segment, row.created_month, row.t_mqls == now, pd.isna(row.t_sqls)
     ('smb', '2026-01', True, True)
     """
     if only is not None:
