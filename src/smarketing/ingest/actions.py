@@ -24,6 +24,7 @@ from django.utils import timezone
 from smarketing.crm.actions import do_create_contact, do_record_touchpoint
 from smarketing.crm.models import Account, Campaign, Contact, Touchpoint, VisitorId
 from smarketing.crm.normalize import InvalidValue, normalize_domain, normalize_email
+from smarketing.crm.signals import announce_bulk_touchpoints
 from smarketing.funnel.actions import do_log_initial_stage
 from smarketing.ingest.channels import ChannelRules, classify
 from smarketing.ingest.events import ANON_RE, CleanEvent, EventError
@@ -319,6 +320,7 @@ def do_ingest_events(
         if row[1]:
             item["contact_id"] = row[1]
         results[event.index] = item
+    announce_bulk_touchpoints(row[1] for row in rows if row[1])
     for event in good:
         if event.identifies:
             contact, _ = do_identify(

@@ -30,10 +30,21 @@ def on_touchpoint_saved(sender, instance, created, raw=False, **kwargs):
         )
 
 
+def on_touchpoints_bulk_created(sender, contact_ids, **kwargs):
+    """Rescore contacts whose touchpoints arrived in bulk, in the background."""
+    from smarketing.scoring.tasks import rescore_contacts_task
+
+    rescore_contacts_task(list(contact_ids))
+
+
 def connect() -> None:
     """Connect the receivers (idempotent through ``dispatch_uid``)."""
     from smarketing.crm.models import Touchpoint
+    from smarketing.crm.signals import touchpoints_bulk_created
 
+    touchpoints_bulk_created.connect(
+        on_touchpoints_bulk_created, dispatch_uid="scoring.rescore_on_bulk_touchpoints"
+    )
     post_save.connect(
         on_touchpoint_saved, sender=Touchpoint, dispatch_uid="scoring.rescore_on_touchpoint"
     )

@@ -20,6 +20,14 @@ def rescore_all_task():
     return do_rescore_all().to_dict()
 
 
+@db_task()
+def rescore_contacts_task(contact_ids: list[int]):
+    """Rescore the contacts whose touchpoints were written in bulk (ingest, import)."""
+    from smarketing.scoring.actions import do_rescore_contacts
+
+    return do_rescore_contacts(contact_ids, reason="bulk touchpoints")
+
+
 @db_periodic_task(crontab(minute="*/5"))
 @lock_task("scoring-refresh-stale")
 def refresh_stale_predictions():
