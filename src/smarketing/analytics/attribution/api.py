@@ -9,7 +9,7 @@ canonical touches table (see :mod:`.prepare`), run one model and return a typed
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -232,7 +232,7 @@ def _cached(prepared: Prepared) -> Prepared:
     app database. The path format is already in memory (numpy arrays).
     """
     t = prepared.touches
-    if t is None:
+    if t is None or prepared.paths is not None:
         return prepared
     try:
         if t._find_backend(use_default=True).name != "duckdb":
@@ -244,6 +244,12 @@ def _cached(prepared: Prepared) -> Prepared:
 
 def run_model(prepared: Prepared, name: str, opts: _Options) -> AttributionResult:
     """Run model ``name`` on prepared touches (used by the entry points)."""
+    if name in DATA_DRIVEN and prepared.paths is None and prepared.rows is not None:
+        # Markov and Shapley need only the distinct paths: aggregated by the engine
+        # straight from the touches (None on SQLite: per-touch expressions instead)
+        ps = distinct_paths(prepared)
+        if ps is not None:
+            prepared = replace(prepared, paths=ps)
     prepared = _cached(prepared)
     if prepared.paths is not None:
         ps = prepared.paths

@@ -53,6 +53,7 @@ class Prepared:
     by: str
     paths: PathSet | None = None
     direct_channel: str = "Direct"
+    rows: ir.Table | None = None  # touches before numbering (path_id, sec, key, counts)
 
 
 def as_table(data, *, name: str) -> ir.Table:
@@ -186,6 +187,7 @@ def prepare_touches(
             )
         )
     rows = parts[0] if len(parts) == 1 else parts[0].union(parts[1], distinct=False)
+    raw = rows
     w = ibis.window(group_by="path_id", order_by=["sec", "key"])
     rows = rows.mutate(
         pos=ibis.row_number().over(w) + 1,
@@ -208,6 +210,7 @@ def prepare_touches(
         no_touch_value=num(nt["v"]),
         has_time=True,
         by=by,
+        rows=raw,
     )
 
 
@@ -332,7 +335,11 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
     """
     if prepared.paths is not None:
         return prepared.paths
-    t = prepared.touches
+    # the touches before numbering suffice: (sec, key) is the order ``pos`` numbers
+    t, order = (
+        (prepared.rows, ["sec", "key"]) if prepared.rows is not None
+        else (prepared.touches, ["pos"])
+    )  # fmt: skip
     keys = sorted(t.select("key").distinct().execute()["key"].astype(str).tolist())
     lookup = ibis.memtable(
         {"dkey": keys, "code": [str(i) for i in range(len(keys))]},
@@ -341,7 +348,7 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
     j = t.join(lookup, t.key == lookup.dkey)
     try:
         per_path = j.group_by("path_id").aggregate(
-            path=j.code.group_concat(",", order_by=j.pos),
+            path=j.code.group_concat(",", order_by=[j[c] for c in order]),
             conv=j.conv.max(),
             value=j.value.max(),
             nulls=j.nulls.max(),
