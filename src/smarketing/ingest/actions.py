@@ -59,9 +59,31 @@ class BatchResult:
         return {**self.summary, "results": self.results}
 
 
+def _pairs(model, key: str, value: str, wanted: set) -> dict:
+    """``{key: value}`` of ``model`` rows whose ``key`` is in ``wanted``: one query.
+
+    On PostgreSQL the set travels as one array parameter (``= ANY(%s)``): Django's ``__in``
+    with 1,000 placeholders spent more time building and splitting the SQL than the query took.
+    """
+    if not wanted:
+        return {}
+    if connection.vendor != "postgresql":
+        return dict(model.objects.filter(**{f"{key}__in": wanted}).values_list(key, value))
+    import psycopg
+
+    opts = model._meta
+    table = connection.ops.quote_name(opts.db_table)
+    k = connection.ops.quote_name(opts.get_field(key).column)
+    v = connection.ops.quote_name(opts.get_field(value).column)
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(f"SELECT {k}, {v} FROM {table} WHERE {k} = ANY(%s)", [list(wanted)])
+        return dict(cursor.fetchall())
+
+
 def _find_or_create_contacts(emails: set[str], profiles: dict[str, dict]) -> dict[str, int]:
     """Contact ids by normalised email; missing people are created as leads (entry logged)."""
-    found = dict(Contact.objects.filter(email__in=emails).values_list("email", "pk"))
+    found = _pairs(Contact, "email", "id", emails)
     for email in sorted(emails - set(found)):
         found[email] = _create_contact(email, profiles.get(email) or {}).pk
     return found
@@ -92,15 +114,11 @@ def _resolve(
     profiles = {e.email: e.profile for e in events if e.email and e.profile}
     contacts = _find_or_create_contacts(emails, profiles) if emails else {}
     contact_ids = {e.contact_id for e in events if e.contact_id}
-    known_ids = set(Contact.objects.filter(pk__in=contact_ids).values_list("pk", flat=True))
+    known_ids = set(_pairs(Contact, "id", "id", contact_ids))
     anon = {e.anonymous_id for e in events if e.anonymous_id}
-    visitors = dict(
-        VisitorId.objects.filter(anonymous_id__in=anon).values_list("anonymous_id", "contact_id")
-    )
+    visitors = _pairs(VisitorId, "anonymous_id", "contact", anon)
     keys = {e.campaign_key for e in events if e.campaign_key}
-    campaigns = dict(
-        Campaign.objects.filter(utm_campaign__in=keys).values_list("utm_campaign", "pk")
-    )
+    campaigns = _pairs(Campaign, "utm_campaign", "id", keys)
     domains = {}
     for e in events:
         if e.account_domain:
@@ -108,16 +126,10 @@ def _resolve(
                 domains[e.account_domain] = normalize_domain(e.account_domain)
             except InvalidValue:
                 domains[e.account_domain] = None
-    accounts = dict(
-        Account.objects.filter(domain__in={d for d in domains.values() if d}).values_list(
-            "domain", "pk"
-        )
-    )
+    accounts = _pairs(Account, "domain", "id", {d for d in domains.values() if d})
     users = _users({e.user_key for e in events if e.user_key})
-    account_of = dict(
-        Contact.objects.filter(
-            pk__in=known_ids | set(visitors.values()) | set(contacts.values())
-        ).values_list("pk", "account_id")
+    account_of = _pairs(
+        Contact, "id", "account", known_ids | set(visitors.values()) | set(contacts.values())
     )
 
     refs = {

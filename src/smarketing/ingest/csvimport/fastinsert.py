@@ -24,7 +24,7 @@ _PLANS: dict[type, tuple[str, list]] = {}
 def _sqlite_datetime(value):
     # What Django's SQLite backend stores: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
     if value.tzinfo is dt.UTC:
-        return str(value.replace(tzinfo=None))
+        return value.isoformat(" ")[:-6]  # drop "+00:00": the naive form, without a copy
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return str(value)
@@ -61,10 +61,36 @@ def _plan(model) -> tuple[str, list]:
 
 
 _DEFAULTS: dict[type, tuple] = {}
+#: The clock of the batch being planned (see :func:`frozen_now`); ``None``: read it per call.
+_FROZEN: list = [None]
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return _FROZEN[0] or dt.datetime.now(dt.UTC)
+
+
+class frozen_now:  # noqa: N801 - used like a function: ``with frozen_now():``
+    """Within the block, default timestamps of :func:`new` objects are one reading of the clock.
+
+    A batch is written in one transaction, so one timestamp for its rows is as true as one per
+    row, and reading the clock a few times per row was a measurable part of planning.
+    """
+
+    def __enter__(self):
+        _FROZEN[0] = dt.datetime.now(dt.UTC)
+        return _FROZEN[0]
+
+    def __exit__(self, *exc) -> None:
+        _FROZEN[0] = None
+
+
+def _relations(model) -> dict[str, str]:
+    """Forward FK names of ``model`` and their attnames (``account`` -> ``account_id``)."""
+    return {
+        f.name: f.attname
+        for f in model._meta.concrete_fields
+        if f.is_relation and (f.many_to_one or f.one_to_one)
+    }
 
 
 def new(model, **values):
@@ -72,7 +98,9 @@ def new(model, **values):
 
     Starts from the fields' defaults (callable ones, such as ``timezone.now``, called for
     each object) and sets ``values`` (attnames, or a relation name with an object). Only for
-    rows written by :func:`insert`.
+    rows written by :func:`insert`. A related object is cached the way Django's descriptor
+    does it (its pk, possibly not known yet, goes into the FK column; :func:`insert` fills it
+    in later), without the descriptor's per-call router checks: one import, one database.
     """
     plan = _DEFAULTS.get(model)
     if plan is None:
@@ -84,15 +112,25 @@ def new(model, **values):
                 dynamic.append((field.attname, default))
             else:
                 static[field.attname] = field.get_default()
-        plan = _DEFAULTS[model] = (static, dynamic)
-    static, dynamic = plan
+        plan = _DEFAULTS[model] = (static, dynamic, _relations(model))
+    static, dynamic, relations = plan
     obj = model.__new__(model)
-    obj.__dict__.update(static)
+    data = obj.__dict__
+    data.update(static)
     for attname, default in dynamic:
-        obj.__dict__[attname] = default()
-    obj._state = ModelState()
+        data[attname] = default()
+    state = obj._state = ModelState()
+    state.fields_cache = {}  # (ModelState would build it lazily through a descriptor)
     for name, value in values.items():
-        setattr(obj, name, value)
+        attname = relations.get(name)
+        if attname is not None and isinstance(value, models.Model):
+            data[attname] = value.pk
+            state.fields_cache[name] = value
+        elif attname is not None and value is None:
+            data[attname] = None
+            state.fields_cache[name] = None
+        else:
+            setattr(obj, name, value)
     return obj
 
 
@@ -127,32 +165,41 @@ def insert(model, objects: list) -> None:
     for obj, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
         obj.pk = pk
     rows, now = [], timezone.now()
+    relations = _relations(model)
+    # Per column: attname, converter, and what a missing NOT NULL value becomes (a callable).
+    fill = {}
+    for attname, _convert, field in columns:
+        if not field.null:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                fill[attname] = lambda: now
+            elif field.has_default():
+                fill[attname] = field.get_default
+    alias = connection.alias
     for obj in objects:
-        _fill_fks(obj)
+        data = obj.__dict__
+        cache = obj._state.fields_cache
+        if cache:
+            # Copy the ids of related objects saved earlier in the batch into the FK columns.
+            for name, related in cache.items():
+                if related is not None and related.pk is not None:
+                    attname = relations.get(name)
+                    if attname is not None and data.get(attname) is None:
+                        data[attname] = related.pk
         row = []
-        for attname, convert, field in columns:
-            value = getattr(obj, attname)
-            if value is None and not field.null:
-                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                    value = now
-                elif field.has_default():
-                    value = field.get_default()
-                setattr(obj, attname, value)
-            row.append(convert(value) if convert is not None and value is not None else value)
+        for attname, convert, _field in columns:
+            value = data.get(attname)
+            if value is None:
+                filler = fill.get(attname)
+                if filler is not None:
+                    value = data[attname] = filler()
+                    if value is not None and convert is not None:
+                        value = convert(value)
+            elif convert is not None:
+                value = convert(value)
+            row.append(value)
         rows.append(row)
+        obj._state.adding = False
+        obj._state.db = alias
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def _fill_fks(obj) -> None:
-    """Copy the ids of related objects saved earlier in the batch into the FK columns."""
-    cache = obj._state.fields_cache
-    for name, related in cache.items():
-        if related is not None and related.pk is not None:
-            field = obj._meta.get_field(name)
-            if getattr(field, "attname", None) and getattr(obj, field.attname) is None:
-                setattr(obj, field.attname, related.pk)

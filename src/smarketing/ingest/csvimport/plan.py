@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -244,6 +245,7 @@ _LEAD_STATUS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=4096)  # an export has a handful of distinct values
 def lead_status(value: str | None) -> str | None:
     """The contact status for a CRM lead status value (``None``: keep the current one)."""
     if not value:

@@ -25,6 +25,7 @@ from smarketing.crm.dedupe import AccountIndex
 from smarketing.ingest.csvimport.contacts import ContactPlanner
 from smarketing.ingest.csvimport.deals import DealPlanner
 from smarketing.ingest.csvimport.duplicates import queue_contact_duplicates
+from smarketing.ingest.csvimport.fastinsert import frozen_now
 from smarketing.ingest.csvimport.models import ImportJob, ImportRowError
 from smarketing.ingest.csvimport.plan import OBJECT_TYPES, OUTCOMES, BatchPlan, Directory
 from smarketing.ingest.formats import (
@@ -140,7 +141,7 @@ class ImportRunner:
     def _attempt(self, batch) -> None:
         self.accounts.begin()
         try:
-            with transaction.atomic():
+            with transaction.atomic(), frozen_now():
                 plan = self._plan(batch)
                 plan.flush(self.job)
                 apply = self._checkpoint(plan)
