@@ -179,6 +179,8 @@ def contacts_frame(
     if ids is not None:
         expr = expr.filter(expr.contact_id.isin(list(ids)))
     frame = frame_of(expr.order_by("contact_id"), con)
+    if not frame["contact_id"].is_monotonic_increasing:  # the outer SELECT keeps it; be sure
+        frame = frame.sort_values("contact_id", ignore_index=True)
     return _country_fallback(frame, drop_account=not asked_account_country)
 
 
