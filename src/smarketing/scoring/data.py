@@ -26,7 +26,6 @@ from collections.abc import Iterable
 import ibis
 import numpy as np
 import pandas as pd
-from django.db import connection
 
 from smarketing.analytics.scoring import FIT_FIELDS, ScoringDefinition
 from smarketing.core.ibis_db import backend
@@ -122,35 +121,6 @@ def _country_fallback(frame: pd.DataFrame, drop_account: bool) -> pd.DataFrame:
     return frame
 
 
-def frame_of(expr: ibis.Table, con=None) -> pd.DataFrame:
-    """``expr.to_pandas()``, faster on SQLite: the rows are fetched in one ``fetchall``.
-
-    Ibis' SQLite reader builds the frame from the cursor row by row, and Django's connection
-    parses every timestamp cell into a ``datetime`` on the way (a registered converter): for
-    five million touchpoints that is most of a bulk rescore. Here timestamps are read as text
-    (``CAST`` drops the declared type, so no converter runs) and parsed by Ibis' own column
-    converter, vectorised, so the frame has exactly the dtypes ``to_pandas`` gives.
-    """
-    con = con or backend()
-    if con.name != "sqlite":
-        return expr.to_pandas()
-    from ibis.backends.sqlite.converter import SQLitePandasData
-
-    schema = expr.schema()
-    outer = ", ".join(
-        f'CAST(_q."{n}" AS TEXT) AS "{n}"' if schema[n].is_timestamp() else f'_q."{n}"'
-        for n in schema.names
-    )
-    connection.ensure_connection()
-    cursor = connection.connection.execute(f"SELECT {outer} FROM ({con.compile(expr)}) AS _q")
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    frame = pd.DataFrame.from_records(rows, columns=list(schema.names), coerce_float=True)
-    return SQLitePandasData.convert_table(frame, schema)
-
-
 def contacts_frame(
     fields: Iterable[str], *, ids: Iterable[int] | None = None, con=None
 ) -> pd.DataFrame:
@@ -178,9 +148,7 @@ def contacts_frame(
     expr = expr.select(**columns)
     if ids is not None:
         expr = expr.filter(expr.contact_id.isin(list(ids)))
-    frame = frame_of(expr.order_by("contact_id"), con)
-    if not frame["contact_id"].is_monotonic_increasing:  # the outer SELECT keeps it; be sure
-        frame = frame.sort_values("contact_id", ignore_index=True)
+    frame = expr.order_by("contact_id").to_pandas()
     return _country_fallback(frame, drop_account=not asked_account_country)
 
 
@@ -221,7 +189,7 @@ def touchpoints_frame(
         asset = con.table(ContentAsset._meta.db_table)
         expr = expr.left_join(asset, t.content_id == asset.id)
         columns["content"] = asset.title
-    frame = frame_of(expr.select(**columns), con)
+    frame = expr.select(**columns).to_pandas()
     if "url" in frame.columns:
         frame["url"] = url_paths(frame["url"])
     return frame
@@ -233,7 +201,7 @@ def stage_history_frame(con=None) -> pd.DataFrame:
 
     con = con or backend()
     s = con.table(StageChange._meta.db_table)
-    return frame_of(s.select("contact_id", "to_stage", "changed_at"), con)
+    return s.select("contact_id", "to_stage", "changed_at").to_pandas()
 
 
 # --------------------------------------------------------------------------- one contact

@@ -173,11 +173,10 @@ def current_scores(
 ) -> pd.DataFrame:
     """Stored LeadScore rows (all, or of ``ids``) as a frame with ``columns``."""
     from smarketing.core.ibis_db import backend
-    from smarketing.scoring.data import frame_of
 
     con = backend()
     t = con.table(LeadScore._meta.db_table)
     expr = t.select(*columns)
     if ids is not None:
         expr = expr.filter(t.contact_id.isin(list(ids)))
-    return frame_of(expr, con)
+    return expr.to_pandas()
