@@ -235,3 +235,69 @@ def compliance(month: str, *, now: dt.datetime | None = None) -> dict:
         "sales": [row.to_dict() for row in report.rows],
         "marketing": marketing.to_dict(),
     }
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def _hours(value) -> str:
+    return "—" if value is None else f"{value:.1f} h"
+
+
+def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
+    """Both teams' SLA figures for the dashboards and reports, as label → value.
+
+    A period longer than a month shows its last month that has begun (the SLA's commitments
+    are monthly); the figures are exactly those of :func:`compliance` for that month.
+    """
+    last = min(end - dt.timedelta(seconds=1), timezone.now())
+    month = f"{max(last, start):%Y-%m}"
+    data = compliance(month)
+    sales = next((row for row in data["sales"] if row["scope"] == "all"), None) or {}
+    marketing = data["marketing"]
+    breaches = sum((sales.get("breaches") or {}).values())
+    rate = marketing.get("mql_to_sql_rate")
+    return {
+        "Month": month,
+        "Leads received by sales": sales.get("leads_received", 0),
+        "First touch within SLA": _pct(sales.get("first_touch_met_pct")),
+        "Median / p90 time to first touch": (
+            f"{_hours(sales.get('median_first_touch_hours'))} / "
+            f"{_hours(sales.get('p90_first_touch_hours'))}"
+        ),
+        "Attempts per lead": (
+            "—" if sales.get("attempts_per_lead") is None else f"{sales['attempts_per_lead']:.1f}"
+        ),
+        "Attempt commitment met": _pct(sales.get("attempts_met_pct")),
+        "Decision within SLA": _pct(sales.get("decision_met_pct")),
+        "Breaches (sales)": breaches,
+        "MQLs delivered / committed (marketing)": (
+            f"{marketing.get('mqls_delivered', 0)} / {marketing.get('mqls_committed') or '—'}"
+        ),
+        "MQL → SQL rate / committed minimum": (
+            f"{_pct(None if rate is None else rate * 100)} / "
+            f"{_pct((marketing.get('min_mql_to_sql_rate') or 0) * 100)}"
+        ),
+        "Pipeline quarter to date / committed": (
+            f"{marketing.get('pipeline_quarter_to_date', 0):,.0f} / "
+            f"{marketing.get('pipeline_committed') or 0:,.0f}"
+        ),
+    }
+
+
+def breaches_between(*, start: dt.datetime, end: dt.datetime, limit: int = 50) -> list[str]:
+    """SLA breaches detected in ``[start, end)``, newest first, as one line each."""
+    from smarketing.sla.models import Breach
+
+    rows = (
+        Breach.objects.filter(detected_at__gte=start, detected_at__lt=end)
+        .select_related("clock__contact", "clock__owner")
+        .order_by("-detected_at")[:limit]
+    )
+    return [
+        f"{b.detected_at:%Y-%m-%d %H:%M} · {b.get_kind_display()} · {b.clock.contact} · "
+        f"owner {b.clock.owner or 'none'} · {b.overdue_hours:.1f} business h overdue"
+        + (" · escalated" if b.escalated_at else "")
+        for b in rows
+    ]
