@@ -25,10 +25,9 @@ from smarketing.analytics.planning import (
     parse_period,
     reverse_funnel,
 )
-from smarketing.core.ibis_db import table
+from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
-from smarketing.core.ibis_db import backend
 from smarketing.planning.models import Goal
 
 #: Groupings the measured rates can be split by.
