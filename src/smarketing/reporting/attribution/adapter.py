@@ -33,7 +33,6 @@ Period
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Collection
 from decimal import Decimal
@@ -80,31 +79,6 @@ LEVELS: tuple[str, ...] = (
 COST_LEVELS = ("campaign", "channel")
 
 
-@contextlib.contextmanager
-def _cursor_without_commit(raw):
-    cursor = raw.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-
-
-def backend():
-    """:func:`ibis_db.backend` that never commits Django's transaction.
-
-    Ibis' SQLite backend wraps schema look-ups (``con.table``) and in-memory table
-    registration in ``begin()``, which *commits* the connection: inside Django's
-    ``atomic`` (a request, a test) that would end the transaction half-way. Its cursor
-    context is replaced, on this backend instance only, by one that just closes the cursor.
-    PostgreSQL's backend uses savepoints there and needs nothing.
-    """
-    con = ibis_db.backend()
-    if con.name == "sqlite":
-        raw = con.con
-        con.begin = lambda: _cursor_without_commit(raw)
-    return con
-
-
 def _blank_to_null(col: ir.StringValue) -> ir.StringValue:
     """Empty strings mean "not set" in Django's CharFields; the engine shows null as (none)."""
     return col.nullif("")
@@ -123,7 +97,7 @@ def touchpoints(con=None, *, account_level: bool = False) -> ir.Table:
     (``campaign`` is the campaign name, ``content`` the content title, ``team`` marketing or
     sales); blank values are null.
     """
-    con = con or backend()
+    con = con or ibis_db.backend()
     t = ibis_db.table(Touchpoint, con)
     camp = ibis_db.table(Campaign, con)
     camp = camp.select(camp_pk=camp.id, campaign=camp.name)
@@ -188,7 +162,7 @@ def conversions(
     ``kinds`` (engine kinds) limits the table to those kinds: the parts not asked for are
     not built at all (the lead part reads every contact and stage change).
     """
-    con = con or backend()
+    con = con or ibis_db.backend()
     kinds = set(CONVERSIONS.values() if kinds is None else kinds)
     people = _contact_journeys(con, account_level=account_level)
     sc = ibis_db.table(StageChange, con)

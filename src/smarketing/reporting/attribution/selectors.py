@@ -30,6 +30,7 @@ from smarketing.analytics.attribution import (
     compare_models,
     normalize_model,
 )
+from smarketing.core import ibis_db
 from smarketing.crm.models import CampaignCost, Deal, DealStageChange, Touchpoint
 from smarketing.funnel.models import StageChange
 from smarketing.reporting.attribution import adapter
@@ -229,7 +230,7 @@ def inputs(
     ``milestones=False`` builds only the query's conversion kind (no lead / opportunity /
     won milestones, which only W-shaped and full path read).
     """
-    con = adapter.backend()
+    con = ibis_db.backend()
     tp = adapter.touchpoints(con, account_level=query.account_level)
     kinds = {query.kind} | (set(MILESTONE_KINDS) if milestones else set())
     cv = adapter.conversions(con, account_level=query.account_level, kinds=kinds)
