@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smarketing.web.context.navigation",
+                "smarketing.sla.context.notifications",
             ],
         },
     },

@@ -404,3 +404,15 @@ def do_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             result.settled += len(finished)
     result.notified = _notify_new_breaches(now, doc)
     return result
+
+
+def do_mark_notifications_read(*, user, ids=None, now: dt.datetime | None = None) -> int:
+    """Mark the user's unread notifications read: those in ``ids``, or all when ``ids`` is None.
+
+    Only the user's own notifications change (other ids are ignored); marking again is a
+    no-op, so a retried request changes nothing. Returns how many became read.
+    """
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=now or timezone.now())

@@ -1,4 +1,5 @@
-"""SLA API: the document in force, lead clocks, breaches, compliance figures."""
+"""SLA API: the document in force, lead clocks, breaches, compliance figures, and the caller's
+notifications."""
 
 import datetime as dt
 
@@ -8,8 +9,16 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from smarketing.analytics.sla.compliance import ComplianceError, parse_month
+from smarketing.config.auth import write_auth
+from smarketing.sla.actions import do_mark_notifications_read
 from smarketing.sla.models import Breach, LeadClock
-from smarketing.sla.selectors import active_sla, compliance, live_clocks
+from smarketing.sla.selectors import (
+    active_sla,
+    compliance,
+    live_clocks,
+    notifications_for,
+    unread_notification_count,
+)
 
 router = Router(tags=["sla"])
 
@@ -129,3 +138,38 @@ def get_compliance(request, month: str):
     except ComplianceError as exc:
         raise HttpError(422, f"month: {exc}") from None
     return compliance(month)
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    message: str
+    contact_id: int | None
+    breach_id: int | None
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = None
+    all: bool = False
+
+
+@router.get("/sla/notifications", response=list[NotificationOut])
+@paginate(LimitOffsetPagination)
+def list_notifications(request, unread: bool = False):
+    """The caller's notifications (breaches, escalations, reassignments), newest first."""
+    return notifications_for(request.user, unread_only=unread)
+
+
+@router.post("/sla/notifications/read", auth=write_auth())
+def mark_notifications_read(request, payload: MarkReadIn):
+    """Mark the caller's notifications read: ``{"ids": [..]}`` or ``{"all": true}``.
+
+    Idempotent: marking again changes nothing. Returns how many became read and how many
+    unread remain.
+    """
+    if payload.all == (payload.ids is not None):
+        raise HttpError(422, "give either ids (a list of notification ids) or all: true")
+    marked = do_mark_notifications_read(user=request.user, ids=None if payload.all else payload.ids)
+    return {"marked": marked, "unread": unread_notification_count(request.user)}

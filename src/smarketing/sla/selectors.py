@@ -27,7 +27,7 @@ from smarketing.analytics.sla.compliance import parse_month
 from smarketing.crm.models import Deal, Touchpoint
 from smarketing.funnel.models import LeadReview, StageChange
 from smarketing.funnel.routing import SALES_TEAM_KINDS
-from smarketing.sla.models import LeadClock, SlaVersion
+from smarketing.sla.models import LeadClock, Notification, SlaVersion
 
 #: Touch kinds that count as a sales attempt on a lead (made by the sales team).
 ATTEMPT_KINDS = ("sales_call", "sales_email", "sales_social", "meeting", "demo")
@@ -301,3 +301,14 @@ def breaches_between(*, start: dt.datetime, end: dt.datetime, limit: int = 50) -
         + (" · escalated" if b.escalated_at else "")
         for b in rows
     ]
+
+
+def notifications_for(user, *, unread_only: bool = False):
+    """The user's notifications, newest first (with the contact for the link)."""
+    qs = Notification.objects.filter(user=user).select_related("contact")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def unread_notification_count(user) -> int:
+    """How many of the user's notifications are unread (one indexed count)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -10,5 +10,7 @@ urlpatterns = [
     path("contract/edit/", views.edit, name="edit"),
     path("contract/<int:version_id>/activate", views.activate, name="activate"),
     path("compliance/", views.compliance_page, name="compliance"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read", views.notifications_read, name="notifications_read"),
     path("plotly.js", views.plotly_js, name="plotly"),
 ]

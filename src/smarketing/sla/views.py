@@ -1,22 +1,28 @@
-"""SLA pages: the contract in force (both teams' commitments), its history and editor, and
-the compliance report."""
+"""SLA pages: the contract in force (both teams' commitments), its history and editor, the
+compliance report, and each user's notifications (breaches, escalations, reassignments)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.sla import SlaError, default_sla_text, load_sla
 from smarketing.analytics.sla.compliance import ComplianceError, parse_month
 from smarketing.funnel.selectors import can_manage
-from smarketing.sla.actions import do_activate_sla_version, do_save_sla_version
+from smarketing.sla.actions import (
+    do_activate_sla_version,
+    do_mark_notifications_read,
+    do_save_sla_version,
+)
 from smarketing.sla.models import Breach, SlaVersion
-from smarketing.sla.selectors import active_sla, compliance
+from smarketing.sla.selectors import active_sla, compliance, notifications_for
 
 
 @login_required
@@ -120,6 +126,41 @@ def compliance_page(request):
         "sla/compliance.html",
         {"data": data, "month": month, "rows": rows, "m": data["marketing"], "chart": chart},
     )
+
+
+@login_required
+def notifications(request):
+    """The signed-in user's notifications, unread first by default, 50 per page."""
+    show = request.GET.get("show", "unread")
+    if show not in ("unread", "all"):
+        show = "unread"
+    qs = notifications_for(request.user, unread_only=show == "unread")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "sla/notifications.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark notifications read: the posted ``id`` values, or every unread one with ``all``."""
+    if request.POST.get("all"):
+        ids = None
+    else:
+        raw = request.POST.getlist("id")
+        try:
+            ids = [int(v) for v in raw]
+        except ValueError:
+            messages.error(request, f"Not marked: notification ids must be numbers, got {raw!r}")
+            return redirect("sla:notifications")
+        if not ids:
+            messages.error(request, "Not marked: choose a notification or 'Mark all read'")
+            return redirect("sla:notifications")
+    marked = do_mark_notifications_read(user=request.user, ids=ids)
+    messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} read")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "sla:notifications"
+    return redirect(target)
 
 
 def plotly_js(request):
