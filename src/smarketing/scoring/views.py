@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from smarketing.scoring.actions import (
 )
 from smarketing.scoring.models import DriftAlert, LeadScore, PredictiveModel, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, explanation_for
+from smarketing.web.editor import EditorPage, yaml_editor
 
 
 def _backtest(request, row: ScoringDefinition | None) -> tuple[dict | None, str, str]:
@@ -77,42 +79,42 @@ def index(request):
     )
 
 
+_EDITOR = EditorPage(
+    title="Edit the scoring definition",
+    intro="YAML, validated on save: an invalid definition is never stored or put in force, "
+    "and the active one stays. Every field is described in docs/scoring.md. Bump "
+    "<code>version:</code> when you change the rules.",
+    label="Scoring definition",
+    errors_id="scoring-errors",
+    cancel_url=reverse_lazy("scoring:index"),
+    activate_label="Put it in force now (every lead is rescored)",
+    noun="definition",
+)
+
+
 @login_required
 def edit(request):
     """Edit the definition as YAML; errors are listed by line and nothing is saved until valid."""
     if not can_manage(request.user):
         return HttpResponseForbidden("only managers and admins edit the scoring definition")
     row, _ = active_definition()
-    text = request.POST.get("text") if request.method == "POST" else None
-    if text is None:
-        base = request.GET.get("from")
-        source = ScoringDefinition.objects.filter(pk=base).first() if base else row
-        text = source.text if source else default_definition_text()
-    errors = definition_errors(text) if request.method == "POST" else []
-    if request.method == "POST" and not errors:
-        try:
-            with transaction.atomic():
-                saved = do_save_definition(
-                    text=text, author=request.user, activate=bool(request.POST.get("activate"))
-                )
-        except ValidationError as exc:
-            errors = [{"line": None, "field": "", "message": m, "text": m} for m in exc.messages]
-        else:
-            messages.success(
-                request,
-                f"Saved {saved}"
-                + (" and put it in force; every lead is being rescored" if saved.active else ""),
-            )
-            return redirect("scoring:index")
-    return render(
+    base = request.GET.get("from")
+    source = ScoringDefinition.objects.filter(pk=base).first() if base else row
+
+    def save(text: str, activate: bool) -> str:
+        with transaction.atomic():
+            saved = do_save_definition(text=text, author=request.user, activate=activate)
+        return f"Saved {saved}" + (
+            " and put it in force; every lead is being rescored" if saved.active else ""
+        )
+
+    return yaml_editor(
         request,
-        "scoring/edit.html",
-        {
-            "text": text,
-            "errors": errors,
-            "error_lines": [e["line"] for e in errors if e["line"]],
-            "lines": text.splitlines(),
-        },
+        initial=source.text if source else default_definition_text(),
+        check=definition_errors,
+        save=save,
+        page=_EDITOR,
+        done="scoring:index",
     )
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from smarketing.sla.actions import (
 )
 from smarketing.sla.models import Breach, SlaVersion
 from smarketing.sla.selectors import active_sla, compliance, notifications_for
+from smarketing.web.editor import EditorPage, yaml_editor
 
 
 @login_required
@@ -54,38 +56,35 @@ def _line_errors(text: str) -> list[dict]:
     return []
 
 
+_EDITOR = EditorPage(
+    title="Edit the SLA",
+    intro="YAML, validated on save: an invalid document is never stored or put in force. "
+    "Every field is described in docs/sla.md.",
+    label="SLA document",
+    errors_id="sla-errors",
+    cancel_url=reverse_lazy("sla:contract"),
+    activate_checked=True,
+)
+
+
 @login_required
 def edit(request):
     """Edit the SLA as YAML; errors are listed by line and nothing is saved until it is valid."""
     if not can_manage(request.user):
         return HttpResponseForbidden("only managers and admins edit the SLA")
     _, version = active_sla()
-    text = request.POST.get("text") if request.method == "POST" else None
-    if text is None:
-        text = version.text if version else default_sla_text()
-    errors = _line_errors(text) if request.method == "POST" else []
-    if request.method == "POST" and not errors:
-        try:
-            saved = do_save_sla_version(
-                text=text, author=request.user, activate=bool(request.POST.get("activate"))
-            )
-        except ValidationError as exc:
-            errors = [{"line": None, "field": "", "message": m, "text": m} for m in exc.messages]
-        else:
-            messages.success(
-                request,
-                f"Saved {saved}" + (" and put it in force" if saved.active else " (not active)"),
-            )
-            return redirect("sla:contract")
-    return render(
+
+    def save(text: str, activate: bool) -> str:
+        saved = do_save_sla_version(text=text, author=request.user, activate=activate)
+        return f"Saved {saved}" + (" and put it in force" if saved.active else " (not active)")
+
+    return yaml_editor(
         request,
-        "sla/edit.html",
-        {
-            "text": text,
-            "errors": errors,
-            "error_line_list": [e["line"] for e in errors if e["line"]],
-            "lines": text.splitlines(),
-        },
+        initial=version.text if version else default_sla_text(),
+        check=_line_errors,
+        save=save,
+        page=_EDITOR,
+        done="sla:contract",
     )
 
 
