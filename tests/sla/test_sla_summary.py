@@ -27,3 +27,11 @@ def test_summary_and_breaches_agree_with_the_compliance_report(demo_company):
     lines = breaches_between(start=now - dt.timedelta(days=365), end=now + dt.timedelta(days=1))
     assert len(lines) == min(50, Breach.objects.count()) > 0
     assert "overdue" in lines[0]
+
+
+def test_naive_bounds_are_utc_as_the_reporting_filters_pass_them(demo_company):
+    now = timezone.now()
+    start = now - dt.timedelta(days=60)
+    naive = {"start": start.replace(tzinfo=None), "end": now.replace(tzinfo=None)}
+    assert compliance_summary(**naive) == compliance_summary(start=start, end=now)
+    assert breaches_between(**naive) == breaches_between(start=start, end=now)

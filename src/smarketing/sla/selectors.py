@@ -245,12 +245,18 @@ def _hours(value) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if timezone.is_naive(moment) else moment
+
+
 def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
     """Both teams' SLA figures for the dashboards and reports, as label → value.
 
     A period longer than a month shows its last month that has begun (the SLA's commitments
-    are monthly); the figures are exactly those of :func:`compliance` for that month.
+    are monthly); the figures are exactly those of :func:`compliance` for that month. Naive
+    bounds are UTC (the reporting filters' convention).
     """
+    start, end = _aware(start), _aware(end)
     last = min(end - dt.timedelta(seconds=1), timezone.now())
     month = f"{max(last, start):%Y-%m}"
     data = compliance(month)
@@ -287,9 +293,11 @@ def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, obj
 
 
 def breaches_between(*, start: dt.datetime, end: dt.datetime, limit: int = 50) -> list[str]:
-    """SLA breaches detected in ``[start, end)``, newest first, as one line each."""
+    """SLA breaches detected in ``[start, end)`` (naive bounds are UTC), newest first, as one
+    line each."""
     from smarketing.sla.models import Breach
 
+    start, end = _aware(start), _aware(end)
     rows = (
         Breach.objects.filter(detected_at__gte=start, detected_at__lt=end)
         .select_related("clock__contact", "clock__owner")
