@@ -91,13 +91,19 @@ def _login(client, make_user):
 def test_dashboards_render_with_bounded_queries(
     tiny, client, make_user, name, django_assert_max_num_queries
 ):
+    from django.core.cache import cache
+
     _login(client, make_user)
     # a fixed set of grouped queries (closed loop ~7 per grouping + one per chart + filters);
-    # it must not grow with the rows (no N+1)
-    with django_assert_max_num_queries(45):
+    # it must not grow with the rows (no N+1). The first view also builds the reporting
+    # tables (a fixed set of statements); later cold views (result cache cleared) read them
+    with django_assert_max_num_queries(60):
         r = client.get(f"/reporting/{name}/?period={MONTH}")
     assert r.status_code == 200
     assert "/reporting/plotly.js" in r.content.decode()
+    cache.clear()
+    with django_assert_max_num_queries(45):
+        assert client.get(f"/reporting/{name}/?period={MONTH}").status_code == 200
 
 
 def test_bad_filters_are_400(client, make_user):

@@ -18,7 +18,15 @@ from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
-from smarketing.reporting import activity, cache, selectors, sqlcache
+from smarketing.reporting import (
+    activity,
+    cache,
+    content_days,
+    credits,
+    funnel_days,
+    selectors,
+    sqlcache,
+)
 from smarketing.reporting import facts as funnel_facts
 from smarketing.reporting import traffic as traffic_tables
 from smarketing.reporting.filters import Filters
@@ -48,6 +56,21 @@ class Context:
     def facts_ok(self) -> bool:
         """Whether the funnel facts are current (refreshing a small backlog first)."""
         return funnel_facts.ensure_fresh(self.version)
+
+    @cached_property
+    def days_ok(self) -> bool:
+        """Whether the daily funnel counts can answer period counts (facts current)."""
+        return self.facts_ok and funnel_facts.days_ready()
+
+    @cached_property
+    def content_ok(self) -> bool:
+        """Whether the per-day content touches are current (with the traffic tables)."""
+        return self.traffic_ok and content_days.ready()
+
+    @cached_property
+    def credits_ok(self) -> bool:
+        """Whether the stored attribution credits are current (refreshing a small backlog)."""
+        return credits.ensure_fresh(self.version)
 
     @cached_property
     def traffic_ok(self) -> bool:
@@ -80,6 +103,8 @@ class Context:
             facts=self.facts_ok,
             memo=self._memo,
             velocity=velocity,
+            days=self.days_ok,
+            content=by == "content" and self.content_ok,
         )
         return self._memo[key]
 
@@ -216,6 +241,19 @@ def leads_over_time(ctx: Context) -> pd.DataFrame:
         u = ibis.union(*parts)
         return u.group_by(["day", "step"]).aggregate(n=u.count())
 
+    if ctx.days_ok:
+        f = ctx.filters
+        rows = funnel_days.daily_steps(
+            start=f.period.start,
+            end=f.period.end,
+            owner_ids=ctx.owner_ids,
+            persona_id=f.persona,
+            segment=f.segment,
+            channel=f.channel,
+        )
+        df = pd.DataFrame.from_records(rows, columns=["day", "leads", "mqls", "sqls"])
+        df["day"] = pd.to_datetime(df["day"]).dt.date
+        return df.astype(dict.fromkeys(("leads", "mqls", "sqls"), int))
     if ctx.facts_ok:
         df = ctx.run("leads_over_time_facts", from_facts)
     else:
@@ -406,7 +444,26 @@ def channel_outcomes(ctx: Context) -> pd.DataFrame:
 
 def attribution_summary(ctx: Context) -> pd.DataFrame | None:
     """Linear multi-touch credit of the period's won revenue by channel, or ``None`` while the
-    attribution engine is not available."""
+    attribution engine is not available. Read from the stored per-deal credits
+    (:mod:`~smarketing.reporting.credits`) when they are current, else the engine runs."""
+    if ctx.credits_ok:
+        f = ctx.filters
+        rows = credits.summary(start=f.start, end=f.end, owner_ids=ctx.owner_ids)
+        df = pd.DataFrame(
+            [
+                {"channel": c, "conversions": round(n, 2), "revenue": round(v, 2)}
+                for c, n, v in rows
+            ],
+            columns=["channel", "conversions", "revenue"],
+        )
+        return df.sort_values(["revenue", "channel"], ascending=[False, True]).reset_index(
+            drop=True
+        )
+    return _attribution_live(ctx)
+
+
+def _attribution_live(ctx: Context) -> pd.DataFrame | None:
+    """The attribution summary computed by the engine (every touch of the won contacts)."""
     try:
         from smarketing.analytics.attribution import attribute  # noqa: PLC0415
     except ImportError:

@@ -154,6 +154,14 @@ class FunnelFactState(models.Model):
     contact_updated_at = models.DateTimeField(null=True)
     built_at = models.DateTimeField(null=True, help_text="Last full rebuild.")
     refreshed_at = models.DateTimeField(null=True)
+    days_built = models.BooleanField(
+        default=False, help_text="FunnelDay, FunnelCombo, ReviewFact, DealFact built with facts."
+    )
+    review_id = models.BigIntegerField(default=0, help_text="Last lead review processed.")
+    deal_id = models.BigIntegerField(default=0, help_text="Last deal processed.")
+    deal_stage_change_id = models.BigIntegerField(
+        default=0, help_text="Last deal stage change processed."
+    )
 
     def __str__(self) -> str:
         return f"funnel facts through stage change {self.stage_change_id}"
@@ -204,6 +212,9 @@ class TrafficState(models.Model):
     touchpoint_id = models.BigIntegerField(default=0)
     built_at = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
+    content_built = models.BooleanField(
+        default=False, help_text="ContentTouchDay built with the traffic tables."
+    )
 
     def __str__(self) -> str:
         return f"traffic through touchpoint {self.touchpoint_id}"
@@ -234,3 +245,217 @@ class ContactAttempts(models.Model):
 
     def __str__(self) -> str:
         return f"contact {self.contact_id}: {self.attempts} attempts"
+
+
+class FunnelDay(models.Model):
+    """How many contacts of one key combination reached each funnel step on one UTC day
+    (``grain`` "d"), in one month ("m": whole-month periods read 12 rows per combination a
+    year), or on one day over every combination ("t": the unfiltered daily chart).
+
+    The keys are the closed-loop group keys of the contact (``(none)`` for blank, ids as text,
+    see ``smarketing.analytics.closedloop.facts``) and its owner (0 = none). Kept in step with
+    :class:`ContactFunnelFact` by :mod:`smarketing.reporting.funnel_days` (the same refresh
+    adds the delta of the contacts it recomputes), so period counts and "leads over time" sum
+    a few thousand daily rows instead of scanning one fact row per contact.
+    """
+
+    class Grain(models.TextChoices):
+        DAY = "d", "day, per combination"
+        MONTH = "m", "month (day = its first day), per combination"
+        TOTAL = "t", "day, all combinations (keys '*')"
+
+    grain = models.CharField(max_length=1, choices=Grain.choices, default=Grain.DAY)
+    day = models.DateField()
+    k_source = models.CharField(max_length=100)
+    k_channel = models.CharField(max_length=50)
+    k_campaign = models.CharField(max_length=20)
+    k_persona = models.CharField(max_length=20)
+    k_segment = models.CharField(max_length=30)
+    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
+    leads = models.IntegerField(default=0)
+    mqls = models.IntegerField(default=0)
+    sqls = models.IntegerField(default=0)
+    opportunities = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "grain",
+                    "day",
+                    "k_source",
+                    "k_channel",
+                    "k_campaign",
+                    "k_persona",
+                    "k_segment",
+                    "owner_id",
+                ],
+                name="rep_funnelday_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.k_channel}: {self.leads} leads"
+
+
+class FunnelCombo(models.Model):
+    """How many contacts have one key combination and owner (:class:`FunnelDay`'s keys).
+
+    The closed loop lists every group of the filtered contacts, even with nothing in the
+    period; this small table says which groups exist without scanning the contacts.
+    """
+
+    k_source = models.CharField(max_length=100)
+    k_channel = models.CharField(max_length=50)
+    k_campaign = models.CharField(max_length=20)
+    k_persona = models.CharField(max_length=20)
+    k_segment = models.CharField(max_length=30)
+    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
+    contacts = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "k_source",
+                    "k_channel",
+                    "k_campaign",
+                    "k_persona",
+                    "k_segment",
+                    "owner_id",
+                ],
+                name="rep_funnelcombo_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.k_channel}/{self.k_source}: {self.contacts} contacts"
+
+
+class AttributionCredit(models.Model):
+    """Linear multi-touch credit of one won deal to one channel (the dashboards' attribution
+    summary): the deal's value split equally over its primary contact's touches in the 90
+    days up to the win, as ``smarketing.analytics.attribution.attribute(model="linear")``
+    credits it. A deal without such a touch has one ``(no touch)`` row.
+
+    Kept by :mod:`smarketing.reporting.credits` (deal saves, new touchpoints, nightly
+    rebuild); a period's summary is then one grouped sum instead of an engine run.
+    """
+
+    deal_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField(null=True)
+    closed_at = models.DateTimeField()
+    channel = models.CharField(max_length=50)
+    conversions = models.FloatField()
+    revenue = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["closed_at"], name="rep_credit_closed"),
+            models.Index(fields=["deal_id"], name="rep_credit_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id} {self.channel}: {self.revenue}"
+
+
+class CreditQueue(models.Model):
+    """Deals whose attribution credits are being recomputed (filled and emptied in one
+    transaction, like :class:`FunnelFactQueue`)."""
+
+    deal_id = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"refresh deal {self.deal_id}"
+
+
+class CreditState(models.Model):
+    """The fill checkpoint of the attribution credits: the last deal, deal stage change and
+    touchpoint ids processed."""
+
+    deal_id = models.BigIntegerField(default=0)
+    deal_stage_change_id = models.BigIntegerField(default=0)
+    touchpoint_id = models.BigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"credits through deal {self.deal_id}, touchpoint {self.touchpoint_id}"
+
+
+class ContentTouchDay(models.Model):
+    """Touches of one content asset by one contact (NULL: anonymous) on one UTC day, and how
+    many were shares. Content use per period (touches, shares, distinct people) and the closed
+    loop's content membership (which contacts touched which asset) read this instead of every
+    touchpoint. Refreshed per day with the traffic tables (same touchpoint checkpoint)."""
+
+    day = models.DateField()
+    content_id = models.BigIntegerField()
+    contact_id = models.BigIntegerField(null=True)
+    touches = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="rep_contentday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} content {self.content_id}: {self.touches}"
+
+
+class ReviewFact(models.Model):
+    """One lead review (``funnel.LeadReview``) with its contact's closed-loop keys and owner
+    (those of :class:`ContactFunnelFact`), so the period's review figures per key combination
+    are read without joining every contact's facts. Refreshed with the contact's facts."""
+
+    review_id = models.BigIntegerField(primary_key=True)
+    contact_id = models.BigIntegerField()
+    at = models.DateTimeField()
+    decision = models.CharField(max_length=10)
+    reason_code = models.CharField(max_length=30, blank=True)
+    quality_rating = models.SmallIntegerField(null=True)
+    k_source = models.CharField(max_length=100)
+    k_channel = models.CharField(max_length=50)
+    k_campaign = models.CharField(max_length=20)
+    k_persona = models.CharField(max_length=20)
+    k_segment = models.CharField(max_length=30)
+    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="rep_reviewfact_at"),
+            models.Index(fields=["contact_id"], name="rep_reviewfact_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id}: {self.decision}"
+
+
+class DealFact(models.Model):
+    """One deal with its primary contact's closed-loop keys and owner (those of
+    :class:`ContactFunnelFact`), so the period's won deals, revenue and pipeline per key
+    combination are read without joining every contact's facts. Refreshed with the contact's
+    facts and when the deal is saved."""
+
+    deal_id = models.BigIntegerField(primary_key=True)
+    contact_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)
+    is_won = models.BooleanField(default=False)
+    amount = models.FloatField(default=0)
+    k_source = models.CharField(max_length=100)
+    k_channel = models.CharField(max_length=50)
+    k_campaign = models.CharField(max_length=20)
+    k_persona = models.CharField(max_length=20)
+    k_segment = models.CharField(max_length=30)
+    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="rep_dealfact_created"),
+            models.Index(fields=["closed_at"], name="rep_dealfact_closed"),
+            models.Index(fields=["contact_id"], name="rep_dealfact_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id}: {self.amount}"

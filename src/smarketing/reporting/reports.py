@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+import pandas as pd
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -69,18 +70,17 @@ def _sla_breaches(filters: Filters):
 
 
 def content_use(ctx: ds.Context, limit: int = 15) -> list[dict]:
-    """Content views and shares per asset in the period (one grouped query)."""
-    from smarketing.core.ibis_db import table
-    from smarketing.crm.models import ContentAsset, Touchpoint
+    """Content views and shares per asset in the period (one grouped query; from the per-day
+    content touches when they are current)."""
+    from smarketing.crm.models import ContentAsset
+    from smarketing.reporting import content_days
 
-    t = table(Touchpoint, ctx.con)
-    t = t.filter(t.content_id.notnull() & ctx.in_period(t.occurred_at))
-    g = t.group_by("content_id").aggregate(
-        touches=t.count(),
-        shares=(t.kind == "content_share").sum(),
-        people=t.contact_id.nunique(),
-    )
-    df = g.order_by(g.touches.desc()).limit(limit).to_pandas()
+    if ctx.content_ok:
+        p = ctx.filters.period
+        rows = content_days.content_use(start=p.start, end=p.end, limit=limit)
+        df = pd.DataFrame.from_records(rows, columns=["content_id", "touches", "shares", "people"])
+    else:
+        df = _content_use_live(ctx, limit)
     titles = dict(
         ContentAsset.objects.filter(id__in=df["content_id"].tolist()).values_list("id", "title")
     )
@@ -93,6 +93,20 @@ def content_use(ctx: ds.Context, limit: int = 15) -> list[dict]:
         }
         for r in df.itertuples()
     ]
+
+
+def _content_use_live(ctx: ds.Context, limit: int):
+    from smarketing.core.ibis_db import table
+    from smarketing.crm.models import Touchpoint
+
+    t = table(Touchpoint, ctx.con)
+    t = t.filter(t.content_id.notnull() & ctx.in_period(t.occurred_at))
+    g = t.group_by("content_id").aggregate(
+        touches=t.count(),
+        shares=(t.kind == "content_share").sum(),
+        people=t.contact_id.nunique(),
+    )
+    return g.order_by([g.touches.desc(), g.content_id]).limit(limit).to_pandas()
 
 
 def monthly_context(month: str) -> dict:

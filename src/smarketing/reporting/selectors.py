@@ -29,12 +29,14 @@ from smarketing.reporting.filters import Filters
 log = logging.getLogger(__name__)
 
 
-def funnel_tables(con=None, *, facts: bool = True) -> FunnelTables:
+def funnel_tables(con=None, *, facts: bool = True, content: bool = False) -> FunnelTables:
     """The closed-loop input tables over Django's database (same connection as the ORM).
 
     ``facts``: include the per-contact funnel fact table (the fast path); pass ``False`` when
-    it is not current (see :func:`smarketing.reporting.facts.ensure_fresh`)."""
-    from smarketing.reporting.models import ContactFunnelFact
+    it is not current (see :func:`smarketing.reporting.facts.ensure_fresh`). ``content``:
+    content membership from the per-day content touches (:mod:`.content_days`, current)
+    instead of every touchpoint."""
+    from smarketing.reporting.models import ContactFunnelFact, ContentTouchDay
 
     con = con or backend()
     return FunnelTables(
@@ -45,7 +47,7 @@ def funnel_tables(con=None, *, facts: bool = True) -> FunnelTables:
         reviews=table(LeadReview, con),
         costs=table(CampaignCost, con),
         campaigns=table(Campaign, con),
-        touchpoints=table(Touchpoint, con),
+        touchpoints=table(ContentTouchDay if content else Touchpoint, con),
         personas=table(Persona, con),
         content=table(ContentAsset, con),
         funnel=table(ContactFunnelFact, con) if facts else None,
@@ -75,12 +77,15 @@ def closed_loop(
     facts: bool | None = None,
     memo: dict | None = None,
     velocity: bool = True,
+    days: bool | None = None,
+    content: bool = False,
 ) -> ClosedLoopResult:
     """Closed-loop figures per ``by`` group for the filters (aggregated in the database).
 
     Reads the per-contact funnel facts when they are current (``facts=None`` checks, and
-    refreshes a small backlog), else the stage-change log. ``memo`` (one dict per page)
-    shares the results of identical queries between groupings."""
+    refreshes a small backlog), else the stage-change log; period step counts come from the
+    daily funnel counts (:mod:`.funnel_days`) when they are built (``days=None`` checks).
+    ``memo`` (one dict per page) shares the results of identical queries between groupings."""
     from smarketing.reporting import facts as funnel_facts
     from smarketing.reporting import sqlcache
 
@@ -88,33 +93,76 @@ def closed_loop(
         facts = funnel_facts.ensure_fresh()
     if tables is not None:
         facts = facts and tables.funnel is not None
+    if facts and days is None:
+        days = funnel_facts.days_ready()
+    days = bool(facts and days and tables is None)
     # tables are only opened (schema introspection) when a query is not compiled yet
-    lazy = tables or _LazyTables(facts)
-    run = sqlcache.run
+    content = bool(content and tables is None)
+    lazy = tables or _LazyTables(facts, content)
+
+    def execute(key, build):
+        frame = _from_days(key) if days else None
+        return frame if frame is not None else sqlcache.run((facts, content, key), build)
+
+    run = execute
     if memo is not None:
 
         def run(key, build):
-            full = (facts, key)
+            full = (facts, content, key)
             if full not in memo:
-                memo[full] = sqlcache.run((facts, key), build)
+                memo[full] = execute(key, build)
             return memo[full]
 
     spec = spec_for(filters, by=by, view=view)
     return _closed_loop(lazy, spec, run=run, use_facts=facts, velocity=velocity)
 
 
+def _from_days(key: tuple):
+    """The closed loop's per-combination period counts and review figures from the daily
+    funnel counts and the review facts (the same frames as the facts queries: sums over a
+    few thousand daily rows, or the period's reviews, instead of a scan of one fact row per
+    contact), or ``None`` for any other query."""
+    import pandas as pd
+
+    from smarketing.reporting import funnel_days
+
+    name, spec = key[0], key[1] if len(key) > 1 else None
+    if not isinstance(spec, ClosedLoopSpec) or spec.by != "*" or spec.view != "period":
+        return None  # "*": the per-combination queries
+    filters = {
+        "owner_ids": spec.owner_ids,
+        "persona_id": spec.persona_id,
+        "segment": spec.segment,
+        "channel": spec.channel,
+    }
+    if name == "facts_counts" and funnel_days.covers(spec.start, spec.end):
+        columns, rows = funnel_days.period_counts(
+            start=spec.start.date(), end=spec.end.date(), **filters
+        )
+    elif name == "facts_deals":
+        columns, rows = funnel_days.period_deals(start=spec.start, end=spec.end, **filters)
+    elif name == "facts_reviews":
+        columns, rows = funnel_days.period_reviews(start=spec.start, end=spec.end, **filters)
+    elif name == "facts_reasons":
+        columns, rows = funnel_days.period_reasons(start=spec.start, end=spec.end, **filters)
+    else:
+        return None
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
 class _LazyTables:
     """FunnelTables opened on first attribute access (cached SQL needs none of them)."""
 
-    def __init__(self, facts: bool = True):
+    def __init__(self, facts: bool = True, content: bool = False):
         self._facts = facts
+        self._content = content
         self._tables: FunnelTables | None = None
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
         if self._tables is None:
-            self._tables = funnel_tables(facts=self._facts)
+            self._tables = funnel_tables(facts=self._facts, content=self._content)
         return getattr(self._tables, name)
 
 
@@ -130,19 +178,25 @@ def user_names(ids=None) -> dict[int, str]:
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Options of the filter form (a few small queries, no per-row work)."""
+    """Options of the filter form (a few small queries, no per-row work). Channels and
+    segments are those of the contacts (read from the funnel key combinations when built)."""
     from smarketing.core.models import Team
+    from smarketing.reporting.facts import days_ready
+    from smarketing.reporting.models import FunnelCombo
 
-    # order_by(): the models' default ordering would make DISTINCT return every row
-    segments = (
-        Account.objects.order_by().exclude(segment="").values_list("segment", flat=True).distinct()
-    )
-    channels = (
-        Contact.objects.order_by()
-        .exclude(original_channel="")
-        .values_list("original_channel", flat=True)
-        .distinct()
-    )
+    if days_ready():  # the key combinations (a few thousand rows), not every contact
+        combos = FunnelCombo.objects.order_by().filter(contacts__gt=0)
+        segments = combos.exclude(k_segment="(none)").values_list("k_segment", flat=True)
+        channels = combos.exclude(k_channel="(none)").values_list("k_channel", flat=True)
+    else:
+        # order_by(): the models' default ordering would make DISTINCT return every row
+        segments = Account.objects.order_by().exclude(segment="").values_list("segment", flat=True)
+        channels = (
+            Contact.objects.order_by()
+            .exclude(original_channel="")
+            .values_list("original_channel", flat=True)
+        )
+    segments, channels = segments.distinct(), channels.distinct()
     return {
         "team": [(str(i), n) for i, n in Team.objects.values_list("id", "name")],
         "owner": [(str(i), n) for i, n in sorted(user_names().items(), key=lambda x: x[1])],

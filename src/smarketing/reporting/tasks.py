@@ -24,12 +24,18 @@ def send_weekly_brief():
 @db_periodic_task(crontab(minute="*"))
 @lock_task("reporting-refresh")
 def refresh_reporting_tables():
-    """Every minute: recompute the funnel facts of contacts changed since the checkpoint
-    (stage changes, new contacts, edits) and the traffic of days with new page views."""
+    """Every minute: recompute the funnel facts (and daily counts) of contacts changed since the
+    checkpoint (stage changes, new contacts, edits), the traffic of days with new page views
+    and the attribution credits of changed or newly touched won deals."""
+    from smarketing.reporting.credits import catch_up_credits
     from smarketing.reporting.facts import catch_up_funnel_facts
     from smarketing.reporting.traffic import catch_up_traffic
 
-    return {"contacts": catch_up_funnel_facts(), "days": catch_up_traffic()}
+    return {
+        "contacts": catch_up_funnel_facts(),
+        "days": catch_up_traffic(),
+        "credits": catch_up_credits(),
+    }
 
 
 @db_periodic_task(crontab(hour="3", minute="15"))

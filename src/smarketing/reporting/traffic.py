@@ -27,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from smarketing.crm.models import Touchpoint
-from smarketing.reporting import activity, sqlcache
+from smarketing.reporting import activity, content_days, sqlcache
 from smarketing.reporting.models import TrafficDay, TrafficState, TrafficVisitorGap
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,8 @@ def rebuild_traffic() -> int:
         _recompute(to_date(first), to_date(last))
     activity.refresh_days(None)
     activity.refresh_attempts(None, None)
+    content_days.refresh_days(None)
+    state.content_built = True
     state.touchpoint_id = top
     state.built_at = state.refreshed_at = timezone.now()
     state.save()
@@ -202,6 +204,8 @@ def catch_up_traffic() -> int:
         _page_view_days("id > %s AND id <= %s", [state.touchpoint_id, top], kinds)
     )
     activity.refresh_attempts(state.touchpoint_id, top)
+    if state.content_built:
+        content_days.refresh_days(content_days.new_days(state.touchpoint_id, top))
     state.touchpoint_id = top
     state.refreshed_at = timezone.now()
     state.save()
