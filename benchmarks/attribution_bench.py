@@ -2,11 +2,17 @@
 
 Generates the issue's data shape with DuckDB SQL (default 3.2M journeys, ~10M touches,
 12 channels including sales touches, ~3% conversion), aggregates it to the path format
-both engines read, and times every task in a fresh subprocess (so the peak memory,
-``ru_maxrss``, belongs to that task alone). Prints one line per task: median wall seconds
-over ``--repeat`` runs, median CPU seconds of the process (all threads; on a shared
-machine the wall time also holds the time spent waiting for a core), peak RSS in MB and
-the 1-minute load average when the task ran. Reading the input file is not timed.
+both engines read, and times every task in a fresh subprocess. Prints one line per task:
+median wall seconds over ``--repeat`` runs, median CPU seconds of the process (all
+threads; on a shared machine the wall time also holds the time spent waiting for a core),
+the task process's peak RSS and its RSS once the input was read (MB, largest over the
+runs) and the 1-minute load average when the task ran. Reading the input file is not
+timed.
+
+Peak memory is the child's ``VmHWM`` (``/proc/self/status``): the high-water mark of
+its own address space, which starts afresh at ``exec``. Not ``ru_maxrss``: Linux
+carries the parent's peak into the child at ``exec``, so every task would report at
+least the parent's peak (the data generation's, ~1.2 GB).
 
     .venv/bin/python benchmarks/attribution_bench.py --journeys 3200000 --repeat 3
     .venv/bin/python benchmarks/attribution_bench.py --data-dir /tmp/attr  # keep the data
@@ -19,7 +25,6 @@ import contextlib
 import io
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -85,6 +90,7 @@ def task(name: str, data: Path) -> None:
     from smarketing.analytics.attribution import attribute, attribute_paths, compare_paths
 
     paths = pd.read_parquet(data / "paths.parquet")
+    base_mb = _status_mb("VmRSS")
     heur = ["first_touch", "last_touch", "last_non_direct", "linear", "position_based",
             "w_shaped", "full_path"]  # fmt: skip
     t0, c0 = time.perf_counter(), time.process_time()
@@ -125,9 +131,17 @@ def task(name: str, data: Path) -> None:
     else:
         raise SystemExit(f"unknown task {name}")
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb,
-                      "load": os.getloadavg()[0]}))  # fmt: skip
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": _status_mb("VmHWM"),
+                      "base_mb": base_mb, "load": os.getloadavg()[0]}))  # fmt: skip
+
+
+def _status_mb(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process, in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def measure(name: str, data: Path, repeat: int, timeout: float) -> str:
@@ -146,9 +160,10 @@ def measure(name: str, data: Path, repeat: int, timeout: float) -> str:
     sec = statistics.median(r["seconds"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
     mem = max(r["peak_mb"] for r in runs)
+    base = max(r["base_mb"] for r in runs)
     load = statistics.mean(r["load"] for r in runs)
-    return (f"{name:<16} median {sec:8.2f} s  cpu {cpu:7.2f} s  peak RSS {mem:7.0f} MB  "
-            f"load {load:4.1f}  (runs: {len(runs)})")  # fmt: skip
+    return (f"{name:<16} median {sec:8.2f} s  cpu {cpu:7.2f} s  peak RSS {mem:7.0f} MB "
+            f"(input read: {base:5.0f} MB)  load {load:4.1f}  (runs: {len(runs)})")  # fmt: skip
 
 
 def main() -> None:

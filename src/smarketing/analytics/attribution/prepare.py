@@ -54,6 +54,9 @@ class Prepared:
     paths: PathSet | None = None
     direct_channel: str = "Direct"
     rows: ir.Table | None = None  # touches before numbering (path_id, sec, key, counts)
+    # every key of the touchpoint table: a superset of the keys on paths, found with one
+    # column scan instead of re-running the join and windows that build ``rows``
+    all_keys: ir.Table | None = None
 
 
 def as_table(data, *, name: str) -> ir.Table:
@@ -211,6 +214,7 @@ def prepare_touches(
         has_time=True,
         by=by,
         rows=raw,
+        all_keys=touches.select("key").distinct(),
     )
 
 
@@ -324,13 +328,29 @@ def _numeric(series: pd.Series, name: str) -> pd.Series:
     return values.astype("float64")
 
 
+def _ordered_concat(j: ir.Table, order: list[str]) -> ir.StringValue:
+    """The path's key codes joined in touch order (ordered string aggregation)."""
+    return j.code.group_concat(",", order_by=[j[c] for c in order])
+
+
+def _sorted_collect(j: ir.Table, order: list[str]) -> ir.StringValue:
+    """The same string for engines without ordered aggregation but with arrays (Spark).
+
+    Collects ``(order columns..., code)`` structs, sorts the array (structs compare
+    field by field, i.e. by the touch order) and joins the codes.
+    """
+    touch = ibis.struct({**{c: j[c] for c in order}, "code": j.code})
+    return touch.collect().sort().map(lambda x: x.code).join(",")
+
+
 def distinct_paths(prepared: Prepared) -> PathSet | None:
     """Aggregate the canonical touches to distinct paths in the engine (Markov, Shapley).
 
     Keys are coded as integers (a join with the small sorted key list), each path becomes
     the string of its codes in touch order, and the engine groups identical paths,
     summing conversions, value and nulls: only one row per distinct path comes back.
-    Returns None on engines without ordered string aggregation (SQLite), where the
+    Engines without ordered string aggregation but with arrays (Spark) sort an array of
+    the path's touches instead. Returns None on engines with neither (SQLite), where the
     models fall back to their per-touch expressions.
     """
     if prepared.paths is not None:
@@ -340,35 +360,46 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
         (prepared.rows, ["sec", "key"]) if prepared.rows is not None
         else (prepared.touches, ["pos"])
     )  # fmt: skip
-    keys = sorted(t.select("key").distinct().execute()["key"].astype(str).tolist())
+    key_table = prepared.all_keys if prepared.all_keys is not None else t.select("key").distinct()
+    keys = sorted(key_table.execute()["key"].astype(str).tolist())
     lookup = ibis.memtable(
         {"dkey": keys, "code": [str(i) for i in range(len(keys))]},
         schema={"dkey": "string", "code": "string"},
     )
     j = t.join(lookup, t.key == lookup.dkey)
-    try:
-        per_path = j.group_by("path_id").aggregate(
-            path=j.code.group_concat(",", order_by=[j[c] for c in order]),
-            conv=j.conv.max(),
-            value=j.value.max(),
-            nulls=j.nulls.max(),
-        )
-        cells = per_path.group_by("path").aggregate(
-            conv=per_path.conv.sum(), value=per_path.value.sum(), nulls=per_path.nulls.sum()
-        )
-        # a fixed row order keeps float sums (and seeded bootstrap draws) repeatable;
-        # pandas, not Arrow: PostgreSQL returns the sums as Decimal
-        frame = cells.order_by("path").execute()
-    except (ibis_exc.UnsupportedOperationError, ibis_exc.OperationNotDefinedError):
+    for ordered_codes in (_ordered_concat, _sorted_collect):
+        try:
+            per_path = j.group_by("path_id").aggregate(
+                path=ordered_codes(j, order),
+                conv=j.conv.max(),
+                value=j.value.max(),
+                nulls=j.nulls.max(),
+            )
+            cells = per_path.group_by("path").aggregate(
+                conv=per_path.conv.sum(), value=per_path.value.sum(), nulls=per_path.nulls.sum()
+            )
+            # a fixed row order keeps float sums (and seeded bootstrap draws) repeatable;
+            # pandas, not Arrow: PostgreSQL returns the sums as Decimal
+            frame = cells.order_by("path").execute()
+            break
+        except (ibis_exc.UnsupportedOperationError, ibis_exc.OperationNotDefinedError):
+            continue
+    else:
         return None
     if len(frame) == 0:
         return None
     offsets, codes, names = split_paths(_path_strings(frame["path"]), ",")
     true_code = np.asarray([int(n) for n in names], dtype=np.int64)
+    codes = true_code[codes]
+    used = np.unique(codes)
+    if len(used) < len(keys):  # keys of touches outside every path's window: drop them
+        remap = np.zeros(len(keys), dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        codes, keys = remap[codes], [keys[i] for i in used]
     return PathSet(
         keys=tuple(keys),
         offsets=offsets,
-        codes=true_code[codes],
+        codes=codes,
         conv=frame["conv"].to_numpy(float),
         value=frame["value"].to_numpy(float),
         nulls=frame["nulls"].to_numpy(float),
