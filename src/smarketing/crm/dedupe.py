@@ -30,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core import serializers
 from django.db import models, transaction
@@ -103,6 +104,11 @@ def company_key(name: str | None) -> str:
     return " ".join(words)
 
 
+#: :func:`company_key` memoised for :class:`AccountIndex`: an import looks a company up and
+#: then adds it (two keys per new account), and a company recurs on many rows.
+_cached_key = lru_cache(maxsize=1 << 16)(company_key)
+
+
 def name_score(a: str | None, b: str | None) -> float:
     """Similarity of two company names, 0–100 (100: the same key).
 
@@ -170,7 +176,7 @@ class AccountIndex:
             if _ident(account) not in self._has_domain:
                 self._has_domain.add(_ident(account))
                 self._log("has_domain", _ident(account))
-        key = company_key(name)
+        key = _cached_key(name) if name else ""
         if key and key not in self.by_key:
             self.by_key[key] = account
             self.blocks.setdefault(key[:2], []).append(key)
@@ -220,7 +226,7 @@ class AccountIndex:
         """
         if domain and domain in self.by_domain:
             return AccountMatch(self.by_domain[domain], "domain")
-        key = company_key(name)
+        key = _cached_key(name) if name else ""
         if not key:
             return None
         if key in self.by_key:

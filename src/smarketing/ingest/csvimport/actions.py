@@ -95,9 +95,14 @@ def find_resumable(*, path: str | os.PathLike, format: str, mapping: dict | None
     return None
 
 
-def do_run_import(*, job: ImportJob, batch_size: int = BATCH_SIZE, hook=None, progress=None):
-    """Run (or resume) a job; returns its summary. A crash re-raises after marking it failed."""
-    ImportRunner(job, batch_size=batch_size, hook=hook, progress=progress).run()
+def do_run_import(
+    *, job: ImportJob, batch_size: int = BATCH_SIZE, hook=None, progress=None, parallel=None
+):
+    """Run (or resume) a job; returns its summary. A crash re-raises after marking it failed.
+
+    ``parallel``: parse in a worker process (``None``: decided by the file's size).
+    """
+    ImportRunner(job, batch_size=batch_size, hook=hook, progress=progress, parallel=parallel).run()
     return job_summary(job)
 
 
@@ -107,7 +112,7 @@ class _DryRun(Exception):
 
 def do_dry_run(
     *, path: str | os.PathLike, file_name: str | None = None, format: str = "auto",  # noqa: A002
-    mapping: dict | None = None, user=None, batch_size: int = BATCH_SIZE,
+    mapping: dict | None = None, user=None, batch_size: int = BATCH_SIZE, parallel=None,
 ) -> dict:  # fmt: skip
     """Run the import inside a transaction that is rolled back: the summary of what *would*
     happen (the same code, so the same numbers as the real run), and nothing written."""
@@ -117,7 +122,7 @@ def do_dry_run(
             job = do_create_job(
                 path=path, file_name=file_name, format=format, mapping=mapping, user=user
             )
-            summary = do_run_import(job=job, batch_size=batch_size)
+            summary = do_run_import(job=job, batch_size=batch_size, parallel=parallel)
             raise _DryRun
     except _DryRun:
         pass

@@ -22,7 +22,7 @@ from smarketing.crm.models import Account, Deal, DealStageChange
 from smarketing.ingest.csvimport.contacts import _refs
 from smarketing.ingest.csvimport.fastinsert import new as build
 from smarketing.ingest.csvimport.models import ExternalRef
-from smarketing.ingest.csvimport.plan import BatchPlan, Directory, midnight, too_long
+from smarketing.ingest.csvimport.plan import BatchPlan, Directory, NewRef, midnight, too_long
 from smarketing.ingest.formats import DealRecord, RowError, StageEventRecord
 
 _DEAL_ORDER = {
@@ -183,9 +183,7 @@ class DealPlanner:
             plan.count("deal", "skipped")
         self._history(deal, [(e.at, e.stage, e.by_ref) for e in events], plan, current=True)
         if ref is None:
-            ref = build(
-                ExternalRef, system=self.system, object_type="deal", external_id=rec.external_id
-            )
+            ref = NewRef(self.system, "deal", rec.external_id)
             plan.new_refs.append((ref, deal))
         elif rec.external_id not in self.pending:
             plan.changed_refs.append((ref, deal))
@@ -211,9 +209,7 @@ class DealPlanner:
                  f"{match.score:.0f}% alike")
             )  # fmt: skip
         if rec.account_ref:
-            ref = build(
-                ExternalRef, system=self.system, object_type="account", external_id=rec.account_ref
-            )
+            ref = NewRef(self.system, "account", rec.account_ref)
             plan.new_refs.append((ref, account))
             self.account_refs[rec.account_ref] = account
         return account

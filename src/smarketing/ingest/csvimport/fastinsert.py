@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -23,6 +23,9 @@ _PLANS: dict[type, tuple[str, list]] = {}
 
 def _sqlite_datetime(value):
     # What Django's SQLite backend stores: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    if value is _FROZEN[0]:
+        # Default timestamps of a batch are one clock reading: convert it once.
+        return _FROZEN[1]
     if value.tzinfo is dt.UTC:
         return value.isoformat(" ")[:-6]  # drop "+00:00": the naive form, without a copy
     if value.tzinfo is not None:
@@ -60,9 +63,41 @@ def _plan(model) -> tuple[str, list]:
     return _PLANS[key]
 
 
+#: SQLite settings of the importing connection while it imports. The page cache (KiB): the
+#: default 2 MiB is far smaller than the indexes a big import updates (contacts, history,
+#: refs), and every miss is a read from the file; memory stays well under the import's
+#: budget of 1 GB. The WAL checkpoint interval (pages): the default 1,000 pages means a
+#: checkpoint at nearly every batch's commit, copying the same index pages again and again.
+IMPORT_PRAGMAS = {"cache_size": -131072, "wal_autocheckpoint": 16384}
+
+
+class import_cache:  # noqa: N801 - used like a function: ``with import_cache():``
+    """Within the block, SQLite uses :data:`IMPORT_PRAGMAS` (restored afterwards)."""
+
+    def __enter__(self):
+        self.previous = {}
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                for name, value in IMPORT_PRAGMAS.items():
+                    cursor.execute(f"PRAGMA {name}")
+                    self.previous[name] = cursor.fetchone()[0]
+                    cursor.execute(f"PRAGMA {name} = {int(value)}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous and connection.connection is not None:
+            try:
+                with connection.cursor() as cursor:
+                    for name, value in self.previous.items():
+                        cursor.execute(f"PRAGMA {name} = {int(value)}")
+            except DatabaseError:  # the connection broke (the import's error says why)
+                pass
+
+
 _DEFAULTS: dict[type, tuple] = {}
-#: The clock of the batch being planned (see :func:`frozen_now`); ``None``: read it per call.
-_FROZEN: list = [None]
+#: The clock of the batch being planned (see :func:`frozen_now`; ``None``: read it per call)
+#: and its SQLite text form.
+_FROZEN: list = [None, None]
 
 
 def _utc_now() -> dt.datetime:
@@ -77,11 +112,13 @@ class frozen_now:  # noqa: N801 - used like a function: ``with frozen_now():``
     """
 
     def __enter__(self):
-        _FROZEN[0] = dt.datetime.now(dt.UTC)
-        return _FROZEN[0]
+        now = dt.datetime.now(dt.UTC)
+        _FROZEN[1] = now.isoformat(" ")[:-6]
+        _FROZEN[0] = now
+        return now
 
     def __exit__(self, *exc) -> None:
-        _FROZEN[0] = None
+        _FROZEN[0] = _FROZEN[1] = None
 
 
 def _relations(model) -> dict[str, str]:
@@ -174,6 +211,13 @@ def insert(model, objects: list) -> None:
                 fill[attname] = lambda: now
             elif field.has_default():
                 fill[attname] = field.get_default
+    attnames = [attname for attname, _convert, _field in columns]
+    # Only these columns need more than a copy of the value: a conversion or a filler.
+    special = [
+        (i, attname, convert, fill.get(attname))
+        for i, (attname, convert, _field) in enumerate(columns)
+        if convert is not None or attname in fill
+    ]
     alias = connection.alias
     for obj in objects:
         data = obj.__dict__
@@ -185,21 +229,60 @@ def insert(model, objects: list) -> None:
                     attname = relations.get(name)
                     if attname is not None and data.get(attname) is None:
                         data[attname] = related.pk
-        row = []
-        for attname, convert, _field in columns:
-            value = data.get(attname)
+        get = data.get
+        row = [get(attname) for attname in attnames]
+        for i, attname, convert, filler in special:
+            value = row[i]
             if value is None:
-                filler = fill.get(attname)
                 if filler is not None:
                     value = data[attname] = filler()
                     if value is not None and convert is not None:
                         value = convert(value)
+                    row[i] = value
             elif convert is not None:
-                value = convert(value)
-            row.append(value)
+                row[i] = convert(value)
         rows.append(row)
         obj._state.adding = False
         obj._state.db = alias
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+
+
+_ROW_PLANS: dict[tuple, tuple[str, list]] = {}
+
+
+def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain tuples (values of ``attnames``, in that order) into ``model``'s table.
+
+    For rows nobody needs as objects afterwards (history rows, external refs): no model
+    instance per row, no reserved ids (the database numbers them as ``insert`` would, in
+    order). Columns left out take NULL, so every NOT NULL column must be among ``attnames``.
+    Values are converted as :func:`insert` converts them.
+    """
+    if not rows:
+        return
+    key = (model, attnames, connection.vendor)
+    plan = _ROW_PLANS.get(key)
+    if plan is None:
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        fields = [by_attname[a] for a in attnames]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - metadata only
+        plan = _ROW_PLANS[key] = (sql, [(i, _converter(f)) for i, f in enumerate(fields)])
+    sql, converters = plan
+    converters = [(i, c) for i, c in converters if c is not None]
+    if converters:
+        converted = []
+        for row in rows:
+            row = list(row)
+            for i, convert in converters:
+                if row[i] is not None:
+                    row[i] = convert(row[i])
+            converted.append(row)
+        rows = converted
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])

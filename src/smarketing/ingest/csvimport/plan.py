@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from smarketing.crm.models import Account, Contact, Deal, DealContact, DealStageChange, Persona
 from smarketing.funnel.models import StageChange
-from smarketing.ingest.csvimport.fastinsert import insert
+from smarketing.ingest.csvimport.fastinsert import insert, insert_rows
 from smarketing.ingest.csvimport.models import DuplicateCandidate, ExternalRef
 from smarketing.ingest.formats import RowError
 
@@ -36,6 +36,16 @@ DEAL_UPDATE_FIELDS = [
 ]  # fmt: skip
 
 
+class NewRef:
+    """An external ref to insert (a plain object: refs are written as tuples, see ``flush``)."""
+
+    __slots__ = ("system", "object_type", "external_id", "fingerprint")
+
+    def __init__(self, system: str, object_type: str, external_id: str) -> None:
+        self.system, self.object_type, self.external_id = system, object_type, external_id
+        self.fingerprint = ""
+
+
 def pk_of(obj) -> int | None:
     """The primary key of an object or id (``None`` for an unsaved object)."""
     return obj if isinstance(obj, int) else getattr(obj, "pk", None)
@@ -51,12 +61,13 @@ class BatchPlan:
     changed_contacts: dict[int, Contact] = field(default_factory=dict)
     new_deals: list[Deal] = field(default_factory=list)
     changed_deals: dict[int, Deal] = field(default_factory=dict)
-    stage_changes: list[StageChange] = field(default_factory=list)
+    #: Contact history as plain tuples: (contact, from_stage, to_stage, changed_at, rule, reason).
+    stage_changes: list[tuple] = field(default_factory=list)
     deal_changes: list[DealStageChange] = field(default_factory=list)
     deal_contacts: list[DealContact] = field(default_factory=list)
     guesses: list[DealStageChange] = field(default_factory=list)
     dropped_guesses: list[tuple[int, int]] = field(default_factory=list)
-    new_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
+    new_refs: list[tuple[ExternalRef | NewRef, object]] = field(default_factory=list)
     changed_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     candidates: list[tuple[str, object, object, float, str]] = field(default_factory=list)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
@@ -79,9 +90,7 @@ class BatchPlan:
             Account.objects.bulk_update(
                 self.changed_accounts.values(), ACCOUNT_UPDATE_FIELDS, batch_size=500
             )
-        for contact in self.new_contacts:
-            _bind(contact, "account")
-        if self.new_contacts:
+        if self.new_contacts:  # (insert copies the ids of accounts saved above)
             insert(Contact, self.new_contacts)
         if self.changed_contacts:
             for contact in self.changed_contacts.values():
@@ -98,10 +107,12 @@ class BatchPlan:
             Deal.objects.bulk_update(
                 self.changed_deals.values(), DEAL_UPDATE_FIELDS, batch_size=500
             )
-        for change in self.stage_changes:
-            _bind(change, "contact")
         if self.stage_changes:
-            insert(StageChange, self.stage_changes)
+            insert_rows(
+                StageChange,
+                ("contact_id", "from_stage", "to_stage", "changed_at", "rule", "reason"),
+                [(c.pk, *rest) for c, *rest in self.stage_changes],
+            )
         for change in self.deal_changes:
             _bind(change, "deal")
         if self.deal_changes:
@@ -126,11 +137,18 @@ class BatchPlan:
             _bind(link, "contact")
         if self.deal_contacts:
             DealContact.objects.bulk_create(self.deal_contacts, ignore_conflicts=True)
-        for ref, target in (*self.new_refs, *self.changed_refs):
+        if self.new_refs:
+            insert_rows(
+                ExternalRef,
+                ("system", "object_type", "external_id", "object_id", "fingerprint", "job_id"),
+                [
+                    (r.system, r.object_type, r.external_id, pk_of(t), r.fingerprint, job.pk)
+                    for r, t in self.new_refs
+                ],
+            )
+        for ref, target in self.changed_refs:
             ref.object_id = pk_of(target)
             ref.job_id = job.pk
-        if self.new_refs:
-            insert(ExternalRef, [r for r, _ in self.new_refs])
         if self.changed_refs:
             ExternalRef.objects.bulk_update(
                 [r for r, _ in self.changed_refs],

@@ -12,9 +12,11 @@ re-import of already written rows a no-op in any case.
 
 from __future__ import annotations
 
-import hashlib
+import os
+import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
@@ -25,8 +27,13 @@ from smarketing.crm.dedupe import AccountIndex
 from smarketing.ingest.csvimport.contacts import ContactPlanner
 from smarketing.ingest.csvimport.deals import DealPlanner
 from smarketing.ingest.csvimport.duplicates import queue_contact_duplicates
-from smarketing.ingest.csvimport.fastinsert import frozen_now
+from smarketing.ingest.csvimport.fastinsert import frozen_now, import_cache
 from smarketing.ingest.csvimport.models import ImportJob, ImportRowError
+from smarketing.ingest.csvimport.parallel import (
+    PARALLEL_MIN_BYTES,
+    WorkerResults,
+    inline_results,
+)
 from smarketing.ingest.csvimport.plan import OBJECT_TYPES, OUTCOMES, BatchPlan, Directory
 from smarketing.ingest.formats import (
     ContactRecord,
@@ -47,6 +54,8 @@ class ImportRunner:
 
     ``hook(result)`` is called for every valid row just before it is planned (tests use it
     to simulate a crash in the middle of a file); ``progress(job)`` after every batch.
+    ``parallel``: parse in a worker process (``None``: for files of at least
+    :data:`~smarketing.ingest.csvimport.parallel.PARALLEL_MIN_BYTES` on a multi-core machine).
     """
 
     def __init__(
@@ -56,8 +65,10 @@ class ImportRunner:
         batch_size: int = BATCH_SIZE,
         hook: Callable | None = None,
         progress: Callable | None = None,
+        parallel: bool | None = None,
     ) -> None:
         self.job = job
+        self.parallel = parallel
         self.batch_size = batch_size
         self.hook = hook
         self.progress = progress
@@ -71,7 +82,10 @@ class ImportRunner:
         job.message = ""
         job.save(update_fields=["status", "started_at", "message"])
         try:
-            with parse_file(job.file_path, format=job.format, mapping=job.mapping) as parsed:
+            with (
+                parse_file(job.file_path, format=job.format, mapping=job.mapping) as parsed,
+                import_cache(),
+            ):
                 if job.detected_format != parsed.format_name:
                     job.detected_format = parsed.format_name
                     job.save(update_fields=["detected_format"])
@@ -79,17 +93,17 @@ class ImportRunner:
                 fingerprints = self.fingerprints = {}
                 self.directory = Directory()
                 batch = []
-                salt = f"{parsed.format_name}|{job.mapping!r}|"
-                for result, raw in _results(parsed):
-                    if result.row_number <= job.checkpoint_row:
-                        continue  # written by an earlier, interrupted run of this job
-                    if result.ok:
-                        fingerprints[id(result)] = row_fingerprint(salt, raw)
-                    batch.append(result)
-                    if len(batch) >= self.batch_size:
-                        self._write(batch)
-                        batch = []
-                        fingerprints.clear()
+                with self._results(parsed) as results:
+                    for result, fp in results:
+                        if result.row_number <= job.checkpoint_row:
+                            continue  # written by an earlier, interrupted run of this job
+                        if result.ok:
+                            fingerprints[id(result)] = fp
+                        batch.append(result)
+                        if len(batch) >= self.batch_size:
+                            self._write(batch)
+                            batch = []
+                            fingerprints.clear()
                 if batch:
                     self._write(batch)
             queued = queue_contact_duplicates(job)
@@ -110,6 +124,28 @@ class ImportRunner:
             changes={"file": job.file_name, "format": job.detected_format, **job.totals},
         )
         return job
+
+    def _results(self, parsed):
+        """(RowResult, fingerprint) pairs, parsed in a worker process for big files."""
+        job = self.job
+        salt = f"{parsed.format_name}|{job.mapping!r}|"
+        parallel = self.parallel
+        if parallel is None:
+            parallel = (
+                job.file_size >= PARALLEL_MIN_BYTES
+                and (os.cpu_count() or 1) > 1
+                and bool(sys.executable)  # (an embedded interpreter cannot start the worker)
+            )
+        if not parallel:
+            return nullcontext(inline_results(parsed, salt))
+        return WorkerResults(
+            parsed,
+            path=job.file_path,
+            format_name=job.format,
+            mapping=job.mapping,
+            salt=salt,
+            skip_through=job.checkpoint_row,
+        )
 
     def _fail(self, message: str) -> None:
         job = self.job
@@ -231,21 +267,6 @@ class ImportRunner:
                 setattr(job, name, value)
 
         return apply
-
-
-def _results(parsed):
-    """(RowResult, raw cells) pairs: the raw cells give a cheap change fingerprint."""
-    normalize, stats = parsed.bound.normalize, parsed.stats
-    for row_number, row in parsed._rows:
-        result = normalize(row_number, row)
-        stats.add(result)
-        yield result, row
-
-
-def row_fingerprint(salt: str, row: dict) -> str:
-    """Hash of a row's cells (and the format and mapping that read them)."""
-    text = salt + "\x1f".join(row.values())
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _ordered(counts: dict) -> dict:
