@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 TTL = 300
 GENERATION_KEY = "smarketing:reporting:generation"
 WATCHED_APPS = frozenset({"crm", "funnel", "planning", "sla"})
+#: Models of those apps that hold figures derived for the dashboards, not reported data: saving
+#: them (which a dashboard view itself may do) must not make the dashboards stale.
+DERIVED_MODELS = frozenset({"sla.compliancesnapshot", "planning.measuredfunnelsnapshot"})
 
 _TABLES = {
     "sc": "funnel_stagechange",
@@ -47,6 +50,8 @@ def data_version() -> dict[str, int]:
 def bump(*args, sender=None, **kwargs) -> None:
     """Signal receiver: a watched model changed, so cached dashboards are stale."""
     if sender is None or sender._meta.app_label not in WATCHED_APPS:
+        return
+    if sender._meta.label_lower in DERIVED_MODELS:
         return
     try:
         cache.incr(GENERATION_KEY)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smarketing.analytics.sla import SlaError, default_sla_text, load_sla
@@ -18,8 +19,14 @@ from smarketing.core.models import UserProfile
 from smarketing.crm.models import Contact, Touchpoint
 from smarketing.funnel.models import LeadAssignment, LeadReview
 from smarketing.sla import engine
-from smarketing.sla.models import Breach, LeadClock, Notification, SlaVersion
-from smarketing.sla.selectors import ATTEMPT_KINDS, active_sla, live_clocks
+from smarketing.sla.models import (
+    Breach,
+    ComplianceSnapshot,
+    LeadClock,
+    Notification,
+    SlaVersion,
+)
+from smarketing.sla.selectors import ATTEMPT_KINDS, active_sla, compliance, live_clocks
 from smarketing.sla.signals import sla_breached
 
 KINDS = engine.KINDS
@@ -416,3 +423,51 @@ def do_mark_notifications_read(*, user, ids=None, now: dt.datetime | None = None
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=now or timezone.now())
+
+
+#: How old a stored month of compliance figures may be before a reader recomputes it.
+SNAPSHOT_MAX_AGE = dt.timedelta(minutes=15)
+
+
+def do_refresh_compliance_snapshot(month: str, *, now: dt.datetime | None = None):
+    """Compute ``month``'s compliance figures now and store them (one row per month)."""
+    now = now or timezone.now()
+    data = compliance(month, now=now)
+    _, version = active_sla()
+    snapshot, _ = ComplianceSnapshot.objects.update_or_create(
+        month=month, defaults={"sla_version": version, "computed_at": now, "data": data}
+    )
+    return snapshot
+
+
+def compliance_snapshot(
+    month: str, *, now: dt.datetime | None = None, max_age: dt.timedelta = SNAPSHOT_MAX_AGE
+):
+    """``month``'s stored compliance figures, recomputed first when missing, older than
+    ``max_age`` or computed under another SLA version. Returns the :class:`ComplianceSnapshot`.
+    """
+    now = now or timezone.now()
+    _, version = active_sla()
+    snapshot = ComplianceSnapshot.objects.filter(month=month).first()
+    if (
+        snapshot is None
+        or snapshot.sla_version_id != (version.pk if version else None)
+        or not now - max_age <= snapshot.computed_at <= now
+    ):
+        try:
+            with transaction.atomic():
+                snapshot = do_refresh_compliance_snapshot(month, now=now)
+        except IntegrityError:  # another reader stored the month at the same moment
+            snapshot = ComplianceSnapshot.objects.get(month=month)
+    return snapshot
+
+
+def months_to_refresh(now: dt.datetime) -> list[str]:
+    """The months whose figures still move: the current one (in the SLA's time zone) and,
+    during the first week of a month, the previous one (late decisions still land)."""
+    doc, _ = active_sla()
+    today = now.astimezone(ZoneInfo(doc.calendar.timezone)).date()
+    months = [f"{today:%Y-%m}"]
+    if today.day <= 7:
+        months.append(f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}")
+    return months

@@ -20,6 +20,12 @@ class SlaConfig(AppConfig):
 
 
 def _derive_demo_state(sender, *, now, **kwargs) -> dict[str, int]:
+    from smarketing.sla.actions import do_refresh_compliance_snapshot, months_to_refresh
     from smarketing.sla.demo import derive_handoff_state
 
-    return derive_handoff_state(now=now)
+    state = derive_handoff_state(now=now)
+    # The dashboards read stored compliance figures: store the months that still move.
+    state["compliance_months"] = len(
+        [do_refresh_compliance_snapshot(m, now=now) for m in months_to_refresh(now)]
+    )
+    return state

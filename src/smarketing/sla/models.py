@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -154,3 +155,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.message[:60]}"
+
+
+class ComplianceSnapshot(models.Model):
+    """A month's compliance figures (``selectors.compliance``) as computed at ``computed_at``.
+
+    The dashboards and reports read these instead of recomputing the month's business-hours
+    clocks on every view; a periodic task keeps the current month fresh.
+    """
+
+    month = models.CharField(max_length=7, unique=True)  # YYYY-MM
+    sla_version = models.ForeignKey(
+        SlaVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"SLA compliance {self.month} as of {self.computed_at:%Y-%m-%d %H:%M}"

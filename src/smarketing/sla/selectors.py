@@ -253,19 +253,24 @@ def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, obj
     """Both teams' SLA figures for the dashboards and reports, as label → value.
 
     A period longer than a month shows its last month that has begun (the SLA's commitments
-    are monthly); the figures are exactly those of :func:`compliance` for that month. Naive
-    bounds are UTC (the reporting filters' convention).
+    are monthly); the figures are exactly those of :func:`compliance` for that month, as
+    stored by :func:`~smarketing.sla.actions.compliance_snapshot` (at most 15 minutes old;
+    "As of" says when). Naive bounds are UTC (the reporting filters' convention).
     """
+    from smarketing.sla.actions import compliance_snapshot
+
     start, end = _aware(start), _aware(end)
     last = min(end - dt.timedelta(seconds=1), timezone.now())
     month = f"{max(last, start):%Y-%m}"
-    data = compliance(month)
+    snapshot = compliance_snapshot(month)
+    data = snapshot.data
     sales = next((row for row in data["sales"] if row["scope"] == "all"), None) or {}
     marketing = data["marketing"]
     breaches = sum((sales.get("breaches") or {}).values())
     rate = marketing.get("mql_to_sql_rate")
     return {
         "Month": month,
+        "As of": f"{snapshot.computed_at:%Y-%m-%d %H:%M} UTC",
         "Leads received by sales": sales.get("leads_received", 0),
         "First touch within SLA": _pct(sales.get("first_touch_met_pct")),
         "Median / p90 time to first touch": (
