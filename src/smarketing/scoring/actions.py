@@ -4,8 +4,9 @@
   it loads without errors, so the active one is never replaced by an invalid one;
 - :func:`do_rescore_contacts`: the incremental path (a touchpoint arrived; ingest batches call
   it with the contacts they touched);
-- :func:`do_rescore_all`: the bulk path (after a definition change), Ibis read → vectorised
-  ``score_contacts`` → one upsert statement;
+- :func:`do_rescore_all`: the bulk path (after a definition change), bulk read
+  (:mod:`smarketing.scoring.bulkread`) → vectorised ``score_contacts`` → one upsert statement
+  setting only the columns that moved;
 - :func:`do_refresh_predictions`, :func:`do_train_model`, :func:`do_check_drift`: the
   predictive score (in :mod:`smarketing.scoring.predictive`, re-exported here);
 - :func:`score_all`: what the demo generator calls at the end.
@@ -34,14 +35,14 @@ from smarketing.analytics.scoring import (
     score_contact,
     score_contacts,
 )
-from smarketing.scoring import data
+from smarketing.scoring import bulkread, data
 from smarketing.scoring.models import LeadScore, PredictiveModel, ScoreHistory, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, parsed_definition
 from smarketing.scoring.store import (
-    COMPARED_COLUMNS,
     HISTORY_COLUMNS,
     append_history,
-    current_scores,
+    bulk_write,
+    compared_scores,
     history_key,
     history_keys,
     upsert_scores,
@@ -131,10 +132,12 @@ def _now(as_of: dt.datetime | None) -> dt.datetime:
 
 
 def _rule_frame(defn, row, ids, as_of) -> pd.DataFrame:
-    contacts = data.contacts_frame(data.fields_needed(defn), ids=ids)
-    touches = data.touchpoints_frame(
+    contacts = bulkread.contacts(data.fields_needed(defn), ids=ids)
+    touches = bulkread.touchpoints(
         attributes=data.touch_attributes(defn), kinds=data.touch_kinds(defn), until=as_of, ids=ids
     )
+    if "url" in touches.columns:
+        touches["url"] = data.url_paths(touches["url"])
     return score_contacts(defn, contacts=contacts, touchpoints=touches, as_of=as_of)
 
 
@@ -146,19 +149,28 @@ def store_scores(
     ``new`` has every LeadScore column; ``full`` means it covers every stored contact (so the
     stored rows are read in one scan instead of by id). Returns (rows written, history rows).
     """
-    old = current_scores(None if full else new["contact_id"].tolist(), columns=COMPARED_COLUMNS)
+    if "prediction_stale" not in new.columns:
+        new = new.assign(prediction_stale=False)
+    old = compared_scores(None if full else new["contact_id"].tolist())
     merged = new.merge(old, on="contact_id", how="left", suffixes=("", "_old"), indicator=True)
     is_new = (merged["_merge"] == "left_only").to_numpy()
     differs = is_new.copy()
+    changed_columns: set[str] = set()
     for column in ("fit", "engagement", "probability"):
         a = merged[column].astype(float).to_numpy()
         b = merged[f"{column}_old"].astype(float).to_numpy()
-        differs |= ~(np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b)))
-    for column in ("hand_raiser", "is_mql", "definition_id", "model_version"):
+        moved = ~(np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b)))
+        differs |= moved
+        if (moved & ~is_new).any():
+            changed_columns.add(column)
+    for column in ("hand_raiser", "is_mql", "definition_id", "model_version", "prediction_stale"):
         # Flags and ids as numbers with -1 for "none" (pandas treats None != None as true).
         a = pd.to_numeric(merged[column].astype(object), errors="coerce").fillna(-1)
         b = pd.to_numeric(merged[f"{column}_old"].astype(object), errors="coerce").fillna(-1)
-        differs |= a.to_numpy(dtype=float) != b.to_numpy(dtype=float)
+        moved = a.to_numpy(dtype=float) != b.to_numpy(dtype=float)
+        differs |= moved
+        if (moved & ~is_new).any():
+            changed_columns.add(column)
     old_keys = history_keys(
         pd.DataFrame(
             {
@@ -172,12 +184,30 @@ def store_scores(
     )
     new_keys = history_keys(merged)
     changed = is_new | (old_keys.to_numpy() != new_keys.to_numpy()).any(axis=1)
-    written = upsert_scores(new.loc[differs])
     hist = merged.loc[changed, list(HISTORY_COLUMNS[:7])].copy()
     hist["definition_version"] = version
     hist["reason"] = reason
     hist["at"] = at
-    return written, append_history(hist)
+    differs_new = differs & is_new
+    differs_old = differs & ~is_new
+    with bulk_write():
+        written = upsert_scores(new.loc[differs_new])
+        if differs_old.any():
+            written += upsert_scores(new.loc[differs_old], update=_update_columns(changed_columns))
+        return written, append_history(hist)
+
+
+def _update_columns(changed: set[str]) -> list[str]:
+    """The LeadScore columns an update of existing rows must set, given what moved."""
+    columns = ["fit", "engagement", "total", "hand_raiser", "is_mql", "computed_at"]
+    if "definition_id" in changed:
+        columns.append("definition_id")
+    if changed & {"probability", "model_version"}:
+        # The model's columns travel together: new factors come with a new probability.
+        columns += ["probability", "model_version", "top_factors"]
+    if "prediction_stale" in changed:
+        columns.append("prediction_stale")
+    return columns
 
 
 def do_rescore_all(*, as_of: dt.datetime | None = None, reason: str = "bulk") -> RescoreSummary:
@@ -223,7 +253,7 @@ def _with_predictions(scores: pd.DataFrame, *, ids, as_of, row) -> pd.DataFrame:
     if pred is None:
         frame["probability"] = np.nan
         frame["model_version"] = None
-        frame["top_factors"] = [[] for _ in range(len(frame))]
+        frame["top_factors"] = "[]"  # stored JSON text as is: no million empty lists to dump
         return frame
     return frame.merge(pred, on="contact_id", how="left").assign(
         top_factors=lambda f: f["top_factors"].map(lambda v: v if isinstance(v, list) else [])

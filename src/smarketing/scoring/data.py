@@ -4,7 +4,9 @@ Two readers, one mapping:
 
 - the **bulk** readers (:func:`contacts_frame`, :func:`touchpoints_frame`,
   :func:`stage_history_frame`) build Ibis expressions over Django's own connection and return
-  pandas DataFrames, selecting only the columns (and touch kinds) the definition needs;
+  pandas DataFrames, selecting only the columns (and touch kinds) the definition needs (the
+  rule rescore reads the same values through :mod:`smarketing.scoring.bulkread`, built for
+  millions of rows);
 - the **single-contact** readers (:func:`contact_fields`, :func:`contact_touchpoints`) use two
   small ORM queries, because compiling an Ibis expression costs more than the 10 ms a
   touchpoint's rescore may take.

@@ -163,16 +163,22 @@ def _engagement_values(
     rules: _RuleArrays,
     as_of_ns: int,
     half_life_days: float | None,
+    *,
+    presorted: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Earned, capped, decayed points per matched event, sorted by (contact, rule, time).
 
-    Returns the sorted contact indices, rule indices, times and event values.
+    With ``presorted`` the events already come grouped by (rule, contact) and in time order
+    within each group (what :func:`_touch_events` gives); the sort is then skipped. Each
+    contact still sees its events rule by rule in time order, so its sums are bitwise equal.
+    Returns the (sorted) contact indices, rule indices, times and event values.
     """
     n_rules = max(len(rules.points), 1)
     group = contact.astype(np.int64) * n_rules + rule
-    order = np.lexsort((t_ns, group))
-    contact, rule, t_ns, group = contact[order], rule[order], t_ns[order], group[order]
-    n = len(order)
+    if not presorted:
+        order = np.lexsort((t_ns, group))
+        contact, rule, t_ns, group = contact[order], rule[order], t_ns[order], group[order]
+    n = len(group)
     day = t_ns // _NS_PER_DAY
     positions = np.arange(n)
     new_day = np.ones(n, dtype=bool)
@@ -197,6 +203,25 @@ def _engagement_values(
 # --------------------------------------------------------------------------- bulk
 
 
+def _contact_time_order(contact: np.ndarray, t_ns: np.ndarray) -> np.ndarray:
+    """Positions that sort events by (contact, time).
+
+    A (SIMD) sort by time, then stable 16-bit radix passes on the contact index: about twice
+    as fast as ``np.lexsort`` on millions of events. Events of one contact at the same instant
+    may come in any order: for one rule they are interchangeable (same points, same day).
+    """
+    order = np.argsort(t_ns)
+    keys = contact[order].astype(np.int64)
+    top = int(keys.max()) if len(keys) else 0
+    shift = 0
+    while True:
+        step = np.argsort(((keys >> shift) & 0xFFFF).astype(np.uint16), kind="stable")
+        order, keys = order[step], keys[step]
+        shift += 16
+        if top >> shift == 0:
+            return order
+
+
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     """Factorised codes and the normalised distinct values, with ``None`` appended for nulls."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -217,15 +242,34 @@ def _fit_column(contacts: pd.DataFrame, name: str) -> pd.Series:
     raise ScoringInputError(f"contacts have no column '{name}' (used by a fit rule)")
 
 
+#: Everything up to the last "@": what ``is_free_email`` ignores of an address.
+_LOCAL_PART = r"(?s)^.*@"
+
+
+def _domains(column: pd.Series) -> pd.Series:
+    """An address column reduced to what follows the last ``@`` (text columns only).
+
+    ``email_domain`` of the reduced value equals that of the whole address, and a million
+    addresses share a few thousand domains: the predicate then runs once per domain.
+    """
+    if pd.api.types.infer_dtype(column, skipna=True) != "string":
+        return column
+    return column.str.replace(_LOCAL_PART, "", regex=True)
+
+
 def _fit_scores(definition: ScoringDefinition, contacts: pd.DataFrame) -> np.ndarray:
     fit = np.zeros(len(contacts))
-    cache: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    cache: dict[tuple[str, bool], tuple[np.ndarray, list[Any]]] = {}
     for rule in definition.fit:
-        if rule.field not in cache:
-            codes, uniques = pd.factorize(_fit_column(contacts, rule.field), use_na_sentinel=True)
+        key = (rule.field, rule.op == "is_free_email")
+        if key not in cache:
+            column = _fit_column(contacts, rule.field)
+            if key[1]:
+                column = _domains(column)
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
             values = [_fit_value(rule, rule.field, u) for u in uniques] + [None]
-            cache[rule.field] = (codes, values)
-        codes, values = cache[rule.field]
+            cache[key] = (codes, values)
+        codes, values = cache[key]
         hits = _lookup(codes, [rule.matches(v) for v in values])
         fit = fit + np.where(hits, rule.points, 0.0)
     return fit
@@ -261,6 +305,11 @@ def _touch_events(
     contact_index: pd.Index,
     as_of_ns: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (contact index, rule index, time) a rule fires for, rule by rule.
+
+    Within each rule the events are sorted by (contact, time), so the kernel can skip its
+    own sort (``presorted=True``).
+    """
     needed = {"contact_id", "occurred_at", "kind"}
     needed |= {a for r in definition.engagement for a in r.text_filters}
     missing = sorted(needed - set(touchpoints.columns))
@@ -271,13 +320,15 @@ def _touch_events(
     usable = (contact >= 0) & (t_ns <= as_of_ns)
     kind_codes, kinds = _text_codes(touchpoints["kind"])
     attrs = {a: _text_codes(touchpoints[a]) for a in _TOUCH_ATTRIBUTES if a in needed}
+    usable_rows = np.flatnonzero(usable)
+    ordered = usable_rows[_contact_time_order(contact[usable_rows], t_ns[usable_rows])]
     parts_c, parts_r, parts_t = [], [], []
     for index, rule in enumerate(definition.engagement):
-        mask = usable & _lookup(kind_codes, [rule.matches_kind(k) for k in kinds])
+        mask = _lookup(kind_codes, [rule.matches_kind(k) for k in kinds])
         for attr in rule.text_filters:
             codes, values = attrs[attr]
             mask &= _lookup(codes, [rule.matches_text(attr, v) for v in values])
-        rows = np.flatnonzero(mask)
+        rows = ordered[mask[ordered]]
         parts_c.append(contact[rows])
         parts_r.append(np.full(len(rows), index, dtype=np.int64))
         parts_t.append(t_ns[rows])
@@ -353,7 +404,7 @@ def score_contacts(
     contact, rule, t_ns = _touch_events(definition, touchpoints, contact_index, as_of_ns)
     rules = _RuleArrays.of(definition)
     contact, rule, _, values = _engagement_values(
-        contact, rule, t_ns, rules, as_of_ns, definition.half_life_days
+        contact, rule, t_ns, rules, as_of_ns, definition.half_life_days, presorted=True
     )
     engagement = np.bincount(contact, weights=values, minlength=n)
     hand = np.zeros(n, dtype=bool)
