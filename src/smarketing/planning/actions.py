@@ -1,14 +1,18 @@
-"""Writes for planning: save (create or update) a period's shared goal."""
+"""Writes for planning: save (create or update) a period's shared goal; snapshot the measured
+funnel."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from smarketing.analytics.planning import RATE_NAMES, PlanningError, parse_period
-from smarketing.planning.models import Goal
+from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
+from smarketing.planning.selectors import default_window, measure_live
 
 
 def _decimal(name: str, value, *, required: bool) -> Decimal | None:
@@ -92,3 +96,29 @@ def do_save_goal(
             setattr(goal, k, v)
         goal.save()
     return goal
+
+
+#: Snapshots older than this many days are deleted on refresh (only today's is ever read).
+SNAPSHOT_KEEP_DAYS = 7
+
+
+@transaction.atomic
+def do_refresh_measured_funnel(*, today=None) -> MeasuredFunnelSnapshot:
+    """Measure the default window live and store it as ``today``'s snapshot (replacing any).
+
+    Run nightly and after demo generation; idempotent for a day. Measures before writing, so a
+    failure stores nothing.
+    """
+    today = today or timezone.now().date()
+    start, end = default_window(today)
+    data = measure_live(start=start, end=end).to_dict()
+    snap, _ = MeasuredFunnelSnapshot.objects.update_or_create(
+        day=today,
+        window_start=start,
+        window_end=end,
+        defaults={"data": data, "computed_at": timezone.now()},
+    )
+    MeasuredFunnelSnapshot.objects.filter(
+        day__lt=today - dt.timedelta(days=SNAPSHOT_KEEP_DAYS)
+    ).delete()
+    return snap

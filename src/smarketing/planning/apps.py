@@ -12,6 +12,7 @@ class PlanningConfig(AppConfig):
         from smarketing.demo.signals import demo_generated
 
         demo_generated.connect(_demo_goal, dispatch_uid="planning.demo")
+        demo_generated.connect(_demo_measured_snapshot, dispatch_uid="planning.demo_snapshot")
 
 
 def _demo_goal(sender, *, now, **kwargs) -> dict[str, int]:
@@ -35,3 +36,11 @@ def _demo_goal(sender, *, now, **kwargs) -> dict[str, int]:
     period = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
     do_save_goal(period=period, revenue=target, note="demo: last quarter's revenue + 20 %")
     return {"goals": 1}
+
+
+def _demo_measured_snapshot(sender, **kwargs) -> dict[str, int]:
+    """Store today's measured-funnel snapshot, so pages do not measure a year of history live."""
+    from smarketing.planning.actions import do_refresh_measured_funnel
+
+    do_refresh_measured_funnel()
+    return {"measured funnel snapshots": 1}

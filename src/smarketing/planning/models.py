@@ -62,3 +62,29 @@ class Goal(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.period}: {self.revenue}"
+
+
+class MeasuredFunnelSnapshot(models.Model):
+    """The measured funnel of one measuring window as computed on ``day`` (rates as of then).
+
+    Measuring a year of stage history takes seconds on a large company, so a nightly task (and
+    demo generation) stores it; pages use today's snapshot of the default window when there is
+    one and measure live otherwise.
+    """
+
+    day = models.DateField(help_text="Day the snapshot was taken (UTC).")
+    window_start = models.DateField()
+    window_end = models.DateField(help_text="First day after the measuring window.")
+    data = models.JSONField(help_text="MeasuredFunnel.to_dict().")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "window_start", "window_end"], name="measured_snapshot_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.window_start} .. {self.window_end}"

@@ -13,7 +13,7 @@ from typing import Any
 import ibis
 from django.utils import timezone
 
-from smarketing.analytics.closedloop import reach_times
+from smarketing.analytics.closedloop import STAGE_RANK
 from smarketing.analytics.planning import (
     MeasuredFunnel,
     Pacing,
@@ -28,7 +28,7 @@ from smarketing.analytics.planning import (
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
-from smarketing.planning.models import Goal
+from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
 
 #: Groupings the measured rates can be split by.
 RATE_GROUPS = ("channel", "persona", "segment")
@@ -55,11 +55,36 @@ def _deals(con) -> ibis.Table:
     return d.select(amount=d.amount.cast("float64"), won=d.is_won, closed_at=d.closed_at)
 
 
-def measured_funnel(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
-    """Rates, durations, lead-to-customer and deal size measured over ``[start, end)``."""
+def measure_live(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
+    """Measure the funnel over ``[start, end)`` (default window) from the database, now."""
     s, e = default_window()
     con = backend()
     return measure_funnel(_history(con), _deals(con), start=start or s, end=end or e)
+
+
+def snapshot_for(day: date, start: date, end: date) -> MeasuredFunnel | None:
+    """The stored measured funnel of window ``[start, end)`` taken on ``day``, if any."""
+    row = (
+        MeasuredFunnelSnapshot.objects.filter(day=day, window_start=start, window_end=end)
+        .values_list("data", flat=True)
+        .first()
+    )
+    return None if row is None else MeasuredFunnel.from_dict(row)
+
+
+def measured_funnel(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
+    """Rates, durations, lead-to-customer and deal size measured over ``[start, end)``.
+
+    For the default window, today's stored snapshot when there is one (rates as of the nightly
+    refresh); otherwise measured live. Never stores anything.
+    """
+    today = timezone.now().date()
+    s, e = default_window(today)
+    if (start or s) == s and (end or e) == e:
+        stored = snapshot_for(today, s, e)
+        if stored is not None:
+            return stored
+    return measure_live(start=start or s, end=end or e)
 
 
 def measured_by(
@@ -133,41 +158,87 @@ def _ts(d: date) -> datetime:
     return datetime.combine(d, time())
 
 
+def _lit(col, d: date):
+    v = _ts(d)
+    if getattr(col.type(), "timezone", None):
+        v = v.replace(tzinfo=UTC)
+    return ibis.literal(v, type=col.type())
+
+
+#: Pacing metric -> lowest stage rank that counts as having reached it.
+_REACH_RANK = {"leads": 1, "mqls": 2, "sqls": 3, "customers": 5}
+
+
+def _first_reach_days(con, start: date, end: date, owner_ids=None) -> ibis.Table:
+    """``(metric, day)`` rows: each contact's first reach of a pacing metric inside the window.
+
+    Same definition as :func:`~smarketing.analytics.closedloop.reach_times` (first change to the
+    stage or any later one; ``created_at`` for a funnel contact with no logged funnel change),
+    without reading history after ``end`` (but an index range) or joining every contact: a
+    contact first reached rank ``k`` inside ``[start, end)`` iff it has a change of rank ``>= k``
+    inside the window and none before ``start``. One grouped pass over the changes before
+    ``end`` gives both (first such change inside, highest rank before).
+    """
+    sc = table(StageChange, con)
+    c = table(Contact, con)
+    ranked = sc.select(
+        "contact_id", "changed_at", rank=sc.to_stage.cases(*STAGE_RANK.items(), else_=0)
+    )
+    t = ranked.changed_at
+    upto = ranked.filter(t < _lit(t, end))
+    inside = upto.changed_at >= _lit(t, start)
+    # one pass over the history up to ``end``: first reach inside the window, highest rank before
+    per = upto.group_by("contact_id").aggregate(
+        prior_rank=upto["rank"].max(where=~inside),
+        **{
+            f"t_{m}": upto.changed_at.min(where=(upto["rank"] >= k) & inside)
+            for m, k in _REACH_RANK.items()
+        },
+    )
+    fallback = c.filter(
+        (c.created_at >= _lit(c.created_at, start))
+        & (c.created_at < _lit(c.created_at, end))
+        & (c.lifecycle_stage.cases(*STAGE_RANK.items(), else_=0) >= 1)
+    )
+    if owner_ids is not None:
+        keep = c.filter(c.owner_id.isin(list(owner_ids) or [-1])).select(kid=c.id)
+        per = per.semi_join(keep, per.contact_id == keep.kid)
+        fallback = fallback.filter(fallback.owner_id.isin(list(owner_ids) or [-1]))
+    prior_rank = per.prior_rank.fill_null(0)
+    parts = []
+    for metric, k in _REACH_RANK.items():
+        col = per[f"t_{metric}"]
+        sel = per.filter(col.notnull() & (prior_rank < k))
+        parts.append(sel.select(metric=ibis.literal(metric), day=sel[f"t_{metric}"].date()))
+    # created_at stands in for the lead time only when no funnel change was ever logged: none up
+    # to ``end`` (from the pass above), none after it (an index range on changed_at)
+    late = ranked.filter((t >= _lit(t, end)) & (ranked["rank"] >= 1))
+    logged = per.filter(per.t_leads.notnull() | (per.prior_rank >= 1))
+    ids = [logged.contact_id, late.contact_id]  # nullability differs per backend
+    logged = ibis.union(*(x.cast("int64").name("xcid").as_table() for x in ids))
+    fallback = fallback.left_join(logged, fallback.id == logged.xcid)
+    fallback = fallback.filter(fallback.xcid.isnull())
+    parts.append(fallback.select(metric=ibis.literal("leads"), day=fallback.created_at.date()))
+    return ibis.union(*parts)
+
+
 def daily_actuals(start: date, end: date, *, owner_ids=None) -> dict[str, dict[date, float]]:
     """Daily leads, MQLs, SQLs, customers (reached that day) and won revenue in ``[start, end)``.
 
-    Two grouped queries in the database (stage reach days, won deals per close day).
+    Two grouped queries in the database (first reach days inside the window, won deals per
+    close day).
     """
-
     con = backend()
-    c = table(Contact, con)
-    reach = reach_times(table(StageChange, con), c)
-    if owner_ids is not None:
-        keep = c.filter(c.owner_id.isin(list(owner_ids) or [-1])).select(cid=c.id)
-        reach = reach.join(keep, reach.contact_id == keep.cid)
-
-    def lit(col, d: date):
-        v = _ts(d)
-        if getattr(col.type(), "timezone", None):
-            v = v.replace(tzinfo=UTC)
-        return ibis.literal(v, type=col.type())
-
     out: dict[str, dict[date, float]] = {}
-    parts = []
-    for metric in ("leads", "mqls", "sqls", "won"):
-        col = reach[f"t_{metric}"]
-        sel = reach.filter((col >= lit(col, start)) & (col < lit(col, end)))
-        parts.append(sel.select(metric=ibis.literal(metric), day=sel[f"t_{metric}"].date()))
-    u = ibis.union(*parts)
+    u = _first_reach_days(con, start, end, owner_ids)
     counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
     for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
-        name = "customers" if m == "won" else m
-        out.setdefault(name, {})[_as_date(d)] = float(n)
+        out.setdefault(m, {})[_as_date(d)] = float(n)
     deals = table(Deal, con)
     won = deals.filter(
         deals.is_won
-        & (deals.closed_at >= lit(deals.closed_at, start))
-        & (deals.closed_at < lit(deals.closed_at, end))
+        & (deals.closed_at >= _lit(deals.closed_at, start))
+        & (deals.closed_at < _lit(deals.closed_at, end))
     )
     if owner_ids is not None:
         won = won.filter(won.owner_id.isin(list(owner_ids) or [-1]))

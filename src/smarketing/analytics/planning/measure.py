@@ -59,6 +59,33 @@ class MeasuredFunnel:
             "counts": dict(self.counts),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MeasuredFunnel:
+        """Rebuild a funnel from :meth:`to_dict` output (e.g. a stored snapshot).
+
+        >>> m = MeasuredFunnel({"lead_to_mql": Sourced(0.5, "measured")}, {}, None, None, {})
+        >>> MeasuredFunnel.from_dict(m.to_dict()) == m
+        True
+        """
+
+        def s(x: Any) -> Sourced | None:
+            if x is None:
+                return None
+            if not isinstance(x, Mapping) or "value" not in x:
+                raise PlanningError(f"not a measured value: {x!r}")
+            return Sourced(float(x["value"]), x.get("source", "measured"))
+
+        try:
+            return cls(
+                rates={k: s(v) for k, v in data["rates"].items()},
+                durations={k: s(v) for k, v in data["durations"].items()},
+                lead_to_customer=s(data["lead_to_customer"]),
+                deal_size=s(data["deal_size"]),
+                counts={k: int(v) for k, v in (data.get("counts") or {}).items()},
+            )
+        except (KeyError, AttributeError, TypeError) as e:
+            raise PlanningError(f"malformed measured funnel data: {e}") from None
+
 
 def _frame(
     data: Any, columns: tuple[str, ...], what: str, extra: str | None = None
