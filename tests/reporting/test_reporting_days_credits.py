@@ -111,6 +111,25 @@ def test_period_counts_from_days_equal_the_facts(spread, period):
         assert fast.astype(str).values.tolist() == slow.astype(str).values.tolist()
 
 
+def test_goal_pacing_from_daily_counts_equals_the_stage_change_query(spread):
+    from smarketing.planning.actions import do_save_goal
+    from smarketing.planning.selectors import daily_actuals, goal_pacing
+
+    facts.rebuild_funnel_facts()
+    start, end = dt.date(2025, 12, 1), dt.date(2026, 4, 1)
+    fast = daily_actuals(
+        start, end, step_counts=lambda s, e: funnel_days.daily_totals(start=s, end=e)
+    )
+    assert fast == daily_actuals(start, end)
+    assert sum(fast["leads"].values()) == 6 and fast["customers"]
+
+    goal = do_save_goal(period="2026-Q1", revenue=10000, deal_size=1000, lead_to_customer=0.02)
+    ctx = ds.Context(parse_filters({"period": "2026-Q1"}))
+    stored = ds.goal_pacing(ctx)
+    live = goal_pacing(goal)
+    assert stored.metrics == live.metrics and set(stored.metrics) >= {"leads", "revenue"}
+
+
 def test_spans_split_whole_months_from_edge_days():
     d = dt.date
     assert funnel_days._spans(d(2026, 1, 1), d(2027, 1, 1)) == [("m", d(2026, 1, 1), d(2027, 1, 1))]

@@ -6,6 +6,7 @@ Binds the pure :mod:`smarketing.analytics.planning` maths to the app database th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -222,18 +223,29 @@ def _first_reach_days(con, start: date, end: date, owner_ids=None) -> ibis.Table
     return ibis.union(*parts)
 
 
-def daily_actuals(start: date, end: date, *, owner_ids=None) -> dict[str, dict[date, float]]:
+#: ``step_counts(start, end) -> {"leads"|"mqls"|"sqls"|"customers": {day: count}}``: the
+#: company-wide first-reach counts per UTC day from somewhere faster (the reporting app's
+#: daily funnel counts), used instead of the stage-change query.
+StepCounts = Callable[[date, date], dict[str, dict[date, float]]]
+
+
+def daily_actuals(
+    start: date, end: date, *, owner_ids=None, step_counts: StepCounts | None = None
+) -> dict[str, dict[date, float]]:
     """Daily leads, MQLs, SQLs, customers (reached that day) and won revenue in ``[start, end)``.
 
     Two grouped queries in the database (first reach days inside the window, won deals per
-    close day).
+    close day). ``step_counts`` (company-wide only) replaces the first one.
     """
     con = backend()
     out: dict[str, dict[date, float]] = {}
-    u = _first_reach_days(con, start, end, owner_ids)
-    counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
-    for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
-        out.setdefault(m, {})[_as_date(d)] = float(n)
+    if step_counts is not None and owner_ids is None:
+        out.update({m: dict(days) for m, days in step_counts(start, end).items()})
+    else:
+        u = _first_reach_days(con, start, end, owner_ids)
+        counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
+        for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
+            out.setdefault(m, {})[_as_date(d)] = float(n)
     deals = table(Deal, con)
     won = deals.filter(
         deals.is_won
@@ -282,19 +294,24 @@ class GoalPacing:
 
 
 def goal_pacing(
-    goal: Goal, *, as_of: date | None = None, plan: Plan | None = None, owner_ids=None
+    goal: Goal,
+    *,
+    as_of: date | None = None,
+    plan: Plan | None = None,
+    owner_ids=None,
+    step_counts: StepCounts | None = None,
 ) -> GoalPacing:
     """Actual vs expected-to-date for each team metric, with an 80% period-end forecast.
 
     Targets come from the plan; the forecast's variance comes from this period's days plus the
-    same number of days before the period (history).
+    same number of days before the period (history). ``step_counts``: see :data:`StepCounts`.
     """
     plan = plan or goal_plan(goal)
     period = parse_period(goal.period)
     today = as_of or timezone.now().date()
     as_of = min(today, period.last_day)
     hist_start = period.start - timedelta(days=period.days)
-    data = daily_actuals(hist_start, period.end, owner_ids=owner_ids)
+    data = daily_actuals(hist_start, period.end, owner_ids=owner_ids, step_counts=step_counts)
     targets = {
         "leads": plan.leads,
         "mqls": plan.mqls,

@@ -515,7 +515,9 @@ def goal_pacing(ctx: Context):
         from smarketing.planning.selectors import goal_pacing as _pacing
 
         goal = goal_for(ctx.filters.period.label)
-        ctx._memo["pacing"] = _pacing(goal) if goal else None
+        # the daily funnel counts answer the company-wide reach counts without a scan
+        steps = (lambda s, e: funnel_days.daily_totals(start=s, end=e)) if ctx.days_ok else None
+        ctx._memo["pacing"] = _pacing(goal, step_counts=steps) if goal else None
     return ctx._memo["pacing"]
 
 

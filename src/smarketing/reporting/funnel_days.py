@@ -297,6 +297,22 @@ def daily_steps(
     return _rows(sql, [grain, start, end, *params])[1]
 
 
+def daily_totals(*, start: date, end: date) -> dict[str, dict[date, float]]:
+    """Company-wide first-reach counts per UTC day of ``[start, end)`` (the "t" rows), keyed
+    like :func:`smarketing.planning.selectors.daily_actuals`: leads, mqls, sqls, customers."""
+    sql = (
+        f"SELECT day, SUM(leads), SUM(mqls), SUM(sqls), SUM(won) FROM {DAY_T} "
+        "WHERE grain = 't' AND day >= %s AND day < %s GROUP BY day"
+    )
+    out: dict[str, dict[date, float]] = {m: {} for m in ("leads", "mqls", "sqls", "customers")}
+    for row in _rows(sql, [start, end])[1]:
+        day = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0])[:10])
+        for metric, n in zip(("leads", "mqls", "sqls", "customers"), row[1:]):
+            if n:
+                out[metric][day] = float(n)
+    return out
+
+
 def _review_where(start: datetime, end: datetime, filters: dict) -> tuple[str, list]:
     from datetime import UTC
 

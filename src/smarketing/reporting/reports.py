@@ -48,7 +48,15 @@ def _goal_pacing(period_label: str):
         p = parse_period(period_label)
         quarter = f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"
         goal = goal_for(quarter)
-    return goal_pacing(goal) if goal else None
+    if goal is None:
+        return None
+    from smarketing.reporting import facts as funnel_facts
+    from smarketing.reporting import funnel_days
+
+    steps = None
+    if funnel_facts.ensure_fresh() and funnel_facts.days_ready():
+        steps = lambda s, e: funnel_days.daily_totals(start=s, end=e)  # noqa: E731
+    return goal_pacing(goal, step_counts=steps)
 
 
 def _sla(filters: Filters):
