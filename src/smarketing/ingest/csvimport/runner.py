@@ -28,6 +28,7 @@ from smarketing.ingest.csvimport.contacts import ContactPlanner
 from smarketing.ingest.csvimport.deals import DealPlanner
 from smarketing.ingest.csvimport.duplicates import queue_contact_duplicates
 from smarketing.ingest.csvimport.fastinsert import frozen_now, import_cache
+from smarketing.ingest.csvimport.gcpolicy import bulk_gc
 from smarketing.ingest.csvimport.models import ImportJob, ImportRowError
 from smarketing.ingest.csvimport.parallel import (
     PARALLEL_MIN_BYTES,
@@ -85,6 +86,7 @@ class ImportRunner:
             with (
                 parse_file(job.file_path, format=job.format, mapping=job.mapping) as parsed,
                 import_cache(),
+                bulk_gc(),
             ):
                 if job.detected_format != parsed.format_name:
                     job.detected_format = parsed.format_name

@@ -7,14 +7,17 @@ list of :class:`RowError` and no record at all: a row is imported whole or not a
 Every record carries ``source_system`` (``"hubspot"``, ``"salesforce"``, ``"mautic"``,
 ``"generic"`` or a mapping file's own name) and the source's ``external_id`` so the CRM layer
 can upsert idempotently: importing the same file twice changes nothing the second time.
+
+The records are named tuples (immutable, read by attribute): a big import builds several
+per row, and in the importing process a tuple is rebuilt from the parsing worker's message
+in one call, where a frozen dataclass sets its fields one by one (see ``csvimport.parallel``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "AccountRecord",
@@ -27,8 +30,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
+class RowError(NamedTuple):
     """Why one cell (or the row as a whole when ``column`` is ``None``) was refused."""
 
     row_number: int
@@ -46,8 +48,7 @@ class RowError:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class AccountRecord:
+class AccountRecord(NamedTuple):
     """A company named by a row: matched later on ``domain``, then fuzzily on ``name``."""
 
     source_system: str
@@ -60,9 +61,8 @@ class AccountRecord:
     owner_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ContactRecord:
-    """A person: upserted on (``source_system``, ``external_id``), merged on ``email``."""
+class _ContactFields(NamedTuple):
+    """The fields of :class:`ContactRecord`."""
 
     source_system: str
     external_id: str | None
@@ -93,16 +93,21 @@ class ContactRecord:
     converted: bool | None = None
     converted_contact_ref: str | None = None
     converted_deal_ref: str | None = None
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DealRecord:
-    """A deal / opportunity: upserted on (``source_system``, ``external_id``).
+class ContactRecord(_ContactFields):
+    """A person: upserted on (``source_system``, ``external_id``), merged on ``email``."""
 
-    ``stage`` is one of smarketing's deal stages (qualification, discovery, demo, proposal,
-    negotiation, closed_won, closed_lost); ``source_stage`` keeps the export's own value.
-    """
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):  # noqa: D102 - the fields above; properties {}
+        record = super().__new__(cls, *args, **kwargs)
+        return record if record.properties is not None else record._replace(properties={})
+
+
+class _DealFields(NamedTuple):
+    """The fields of :class:`DealRecord`."""
 
     source_system: str
     external_id: str
@@ -123,11 +128,24 @@ class DealRecord:
     lead_source: str | None = None
     channel: str | None = None
     deal_type: str | None = None
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StageEventRecord:
+class DealRecord(_DealFields):
+    """A deal / opportunity: upserted on (``source_system``, ``external_id``).
+
+    ``stage`` is one of smarketing's deal stages (qualification, discovery, demo, proposal,
+    negotiation, closed_won, closed_lost); ``source_stage`` keeps the export's own value.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):  # noqa: D102 - the fields above; properties {}
+        record = super().__new__(cls, *args, **kwargs)
+        return record if record.properties is not None else record._replace(properties={})
+
+
+class StageEventRecord(NamedTuple):
     """One historical stage transition, rebuilt from an export's date columns or history rows.
 
     ``object_type`` is ``"contact"`` (``stage`` is a lifecycle stage) or ``"deal"`` (``stage``
@@ -152,8 +170,7 @@ class StageEventRecord:
 Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord
 
 
-@dataclass(frozen=True, slots=True)
-class RowResult:
+class RowResult(NamedTuple):
     """What one data row became: records when ``ok``, otherwise only errors."""
 
     row_number: int
