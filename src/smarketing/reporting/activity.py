@@ -7,7 +7,7 @@ recomputed with ``INSERT ... SELECT`` in the database.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 
@@ -37,24 +37,14 @@ def _day(col: str) -> str:
 
 def refresh_days(days: list[date] | None) -> None:
     """Recompute :class:`ActivityDay` for ``days`` (``None``: all of them)."""
-    from smarketing.reporting.traffic import _at
+    from smarketing.reporting.traffic import replace_days
 
     where = f"kind IN ({_kinds(SALES_ACTIVITY)}) AND user_id IS NOT NULL"
     select = (
         f"INSERT INTO {ACT_T} (day, user_id, kind, n) SELECT {_day('occurred_at')}, user_id, "
         f"kind, COUNT(*) FROM {TP} WHERE {where}"
     )
-    group = f" GROUP BY {_day('occurred_at')}, user_id, kind"
-    if days is None:
-        ActivityDay.objects.all().delete()
-        sqlcache.execute(select + group)
-        return
-    for d in sorted(set(days)):
-        ActivityDay.objects.filter(day=d).delete()
-        sqlcache.execute(
-            select + " AND occurred_at >= %s AND occurred_at < %s" + group,
-            [_at(d), _at(d + timedelta(days=1))],
-        )
+    replace_days(ActivityDay, select, f" GROUP BY {_day('occurred_at')}, user_id, kind", days)
 
 
 def refresh_attempts(lo_id: int | None, hi_id: int | None) -> None:

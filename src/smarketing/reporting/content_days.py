@@ -13,12 +13,11 @@ new content touches are recomputed with ``INSERT ... SELECT``. Two readers:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 
 from smarketing.crm.models import Touchpoint
-from smarketing.reporting import sqlcache
 from smarketing.reporting.models import ContentTouchDay, TrafficState
 
 TP = Touchpoint._meta.db_table
@@ -33,7 +32,7 @@ def _day(col: str) -> str:
 
 def refresh_days(days: list[date] | None) -> None:
     """Recompute the rows of ``days`` (``None``: every day; the caller owns the transaction)."""
-    from smarketing.reporting.traffic import _at
+    from smarketing.reporting.traffic import replace_days
 
     day = _day("occurred_at")
     insert = (
@@ -42,17 +41,7 @@ def refresh_days(days: list[date] | None) -> None:
         "SUM(CASE WHEN kind = 'content_share' THEN 1 ELSE 0 END) "
         f"FROM {TP} WHERE content_id IS NOT NULL"
     )
-    group = f" GROUP BY {day}, content_id, contact_id"
-    if days is None:
-        ContentTouchDay.objects.all().delete()
-        sqlcache.execute(insert + group)
-        return
-    for d in sorted(set(days)):
-        ContentTouchDay.objects.filter(day=d).delete()
-        sqlcache.execute(
-            insert + " AND occurred_at >= %s AND occurred_at < %s" + group,
-            [_at(d), _at(d + timedelta(days=1))],
-        )
+    replace_days(ContentTouchDay, insert, f" GROUP BY {day}, content_id, contact_id", days)
 
 
 def new_days(lo_id: int, hi_id: int) -> list[date]:

@@ -36,6 +36,7 @@ from smarketing.crm.models import Deal
 from smarketing.funnel.models import LeadReview
 from smarketing.reporting import sqlcache
 from smarketing.reporting.models import (
+    GROUP_KEYS,
     ContactFunnelFact,
     DealFact,
     FunnelCombo,
@@ -52,7 +53,7 @@ REVIEW_T = ReviewFact._meta.db_table
 DEALF_T = DealFact._meta.db_table
 DEAL_T = Deal._meta.db_table
 LR_T = LeadReview._meta.db_table
-KEYS = ("k_source", "k_channel", "k_campaign", "k_persona", "k_segment", "owner_id")
+KEYS = tuple(GROUP_KEYS)
 NONE = "(none)"
 
 

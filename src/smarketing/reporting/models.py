@@ -247,7 +247,27 @@ class ContactAttempts(models.Model):
         return f"contact {self.contact_id}: {self.attempts} attempts"
 
 
-class FunnelDay(models.Model):
+class GroupKeys(models.Model):
+    """The closed-loop group keys of a contact (``(none)`` for blank, ids as text, see
+    ``smarketing.analytics.closedloop.facts``) and its owner (0 = none), as the pre-aggregated
+    tables below store them."""
+
+    k_source = models.CharField(max_length=100)
+    k_channel = models.CharField(max_length=50)
+    k_campaign = models.CharField(max_length=20)
+    k_persona = models.CharField(max_length=20)
+    k_segment = models.CharField(max_length=30)
+    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
+
+    class Meta:
+        abstract = True
+
+
+#: :class:`GroupKeys`' columns, in the order the unique keys list them.
+GROUP_KEYS = ["k_source", "k_channel", "k_campaign", "k_persona", "k_segment", "owner_id"]
+
+
+class FunnelDay(GroupKeys):
     """How many contacts of one key combination reached each funnel step on one UTC day
     (``grain`` "d"), in one month ("m": whole-month periods read 12 rows per combination a
     year), or on one day over every combination ("t": the unfiltered daily chart).
@@ -266,12 +286,6 @@ class FunnelDay(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices, default=Grain.DAY)
     day = models.DateField()
-    k_source = models.CharField(max_length=100)
-    k_channel = models.CharField(max_length=50)
-    k_campaign = models.CharField(max_length=20)
-    k_persona = models.CharField(max_length=20)
-    k_segment = models.CharField(max_length=30)
-    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
     leads = models.IntegerField(default=0)
     mqls = models.IntegerField(default=0)
     sqls = models.IntegerField(default=0)
@@ -280,54 +294,24 @@ class FunnelDay(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "grain",
-                    "day",
-                    "k_source",
-                    "k_channel",
-                    "k_campaign",
-                    "k_persona",
-                    "k_segment",
-                    "owner_id",
-                ],
-                name="rep_funnelday_key",
-            )
+            models.UniqueConstraint(fields=["grain", "day", *GROUP_KEYS], name="rep_funnelday_key")
         ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.k_channel}: {self.leads} leads"
 
 
-class FunnelCombo(models.Model):
+class FunnelCombo(GroupKeys):
     """How many contacts have one key combination and owner (:class:`FunnelDay`'s keys).
 
     The closed loop lists every group of the filtered contacts, even with nothing in the
     period; this small table says which groups exist without scanning the contacts.
     """
 
-    k_source = models.CharField(max_length=100)
-    k_channel = models.CharField(max_length=50)
-    k_campaign = models.CharField(max_length=20)
-    k_persona = models.CharField(max_length=20)
-    k_segment = models.CharField(max_length=30)
-    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
     contacts = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "k_source",
-                    "k_channel",
-                    "k_campaign",
-                    "k_persona",
-                    "k_segment",
-                    "owner_id",
-                ],
-                name="rep_funnelcombo_key",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=GROUP_KEYS, name="rep_funnelcombo_key")]
 
     def __str__(self) -> str:
         return f"{self.k_channel}/{self.k_source}: {self.contacts} contacts"
@@ -403,7 +387,7 @@ class ContentTouchDay(models.Model):
         return f"{self.day} content {self.content_id}: {self.touches}"
 
 
-class ReviewFact(models.Model):
+class ReviewFact(GroupKeys):
     """One lead review (``funnel.LeadReview``) with its contact's closed-loop keys and owner
     (those of :class:`ContactFunnelFact`), so the period's review figures per key combination
     are read without joining every contact's facts. Refreshed with the contact's facts."""
@@ -414,12 +398,6 @@ class ReviewFact(models.Model):
     decision = models.CharField(max_length=10)
     reason_code = models.CharField(max_length=30, blank=True)
     quality_rating = models.SmallIntegerField(null=True)
-    k_source = models.CharField(max_length=100)
-    k_channel = models.CharField(max_length=50)
-    k_campaign = models.CharField(max_length=20)
-    k_persona = models.CharField(max_length=20)
-    k_segment = models.CharField(max_length=30)
-    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
 
     class Meta:
         indexes = [
@@ -431,7 +409,7 @@ class ReviewFact(models.Model):
         return f"review {self.review_id}: {self.decision}"
 
 
-class DealFact(models.Model):
+class DealFact(GroupKeys):
     """One deal with its primary contact's closed-loop keys and owner (those of
     :class:`ContactFunnelFact`), so the period's won deals, revenue and pipeline per key
     combination are read without joining every contact's facts. Refreshed with the contact's
@@ -443,12 +421,6 @@ class DealFact(models.Model):
     closed_at = models.DateTimeField(null=True)
     is_won = models.BooleanField(default=False)
     amount = models.FloatField(default=0)
-    k_source = models.CharField(max_length=100)
-    k_channel = models.CharField(max_length=50)
-    k_campaign = models.CharField(max_length=20)
-    k_persona = models.CharField(max_length=20)
-    k_segment = models.CharField(max_length=30)
-    owner_id = models.BigIntegerField(default=0, help_text="0 = no owner.")
 
     class Meta:
         indexes = [

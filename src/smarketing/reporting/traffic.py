@@ -58,6 +58,22 @@ def _at(d: date) -> datetime:
     return datetime.combine(d, time(), tzinfo=UTC)
 
 
+def replace_days(model, insert: str, group: str, days) -> None:
+    """Recompute the rows of a per-UTC-day touchpoint summary: delete ``days`` (``None``: every
+    day) and re-insert them with ``insert`` (an ``INSERT … SELECT … WHERE …`` over the
+    touchpoints) restricted to each day, then ``group`` (its ``GROUP BY``)."""
+    if days is None:
+        model.objects.all().delete()
+        sqlcache.execute(insert + group)
+        return
+    for d in sorted(set(days)):
+        model.objects.filter(day=d).delete()
+        sqlcache.execute(
+            insert + " AND occurred_at >= %s AND occurred_at < %s" + group,
+            [_at(d), _at(d + timedelta(days=1))],
+        )
+
+
 def _daily_sql() -> str:
     """Page views and sessions per day, all channels and per channel, for ``[lo, hi)``."""
     day = _day("occurred_at")
