@@ -117,9 +117,7 @@ def test_goal_pacing_from_daily_counts_equals_the_stage_change_query(spread):
 
     facts.rebuild_funnel_facts()
     start, end = dt.date(2025, 12, 1), dt.date(2026, 4, 1)
-    fast = daily_actuals(
-        start, end, step_counts=lambda s, e: funnel_days.daily_totals(start=s, end=e)
-    )
+    fast = daily_actuals(start, end, step_counts=funnel_days.daily_totals)
     assert fast == daily_actuals(start, end)
     assert sum(fast["leads"].values()) == 6 and fast["customers"]
 

@@ -516,7 +516,7 @@ def goal_pacing(ctx: Context):
 
         goal = goal_for(ctx.filters.period.label)
         # the daily funnel counts answer the company-wide reach counts without a scan
-        steps = (lambda s, e: funnel_days.daily_totals(start=s, end=e)) if ctx.days_ok else None
+        steps = funnel_days.daily_totals if ctx.days_ok else None
         ctx._memo["pacing"] = _pacing(goal, step_counts=steps) if goal else None
     return ctx._memo["pacing"]
 

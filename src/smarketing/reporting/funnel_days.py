@@ -298,9 +298,10 @@ def daily_steps(
     return _rows(sql, [grain, start, end, *params])[1]
 
 
-def daily_totals(*, start: date, end: date) -> dict[str, dict[date, float]]:
+def daily_totals(start: date, end: date) -> dict[str, dict[date, float]]:
     """Company-wide first-reach counts per UTC day of ``[start, end)`` (the "t" rows), keyed
-    like :func:`smarketing.planning.selectors.daily_actuals`: leads, mqls, sqls, customers."""
+    like :func:`smarketing.planning.selectors.daily_actuals`: leads, mqls, sqls, customers.
+    Its signature is planning's ``StepCounts``: pass it to ``goal_pacing(step_counts=…)``."""
     sql = (
         f"SELECT day, SUM(leads), SUM(mqls), SUM(sqls), SUM(won) FROM {DAY_T} "
         "WHERE grain = 't' AND day >= %s AND day < %s GROUP BY day"

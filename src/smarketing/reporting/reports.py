@@ -55,7 +55,7 @@ def _goal_pacing(period_label: str):
 
     steps = None
     if funnel_facts.ensure_fresh() and funnel_facts.days_ready():
-        steps = lambda s, e: funnel_days.daily_totals(start=s, end=e)  # noqa: E731
+        steps = funnel_days.daily_totals
     return goal_pacing(goal, step_counts=steps)
 
 
