@@ -61,7 +61,7 @@ def main() -> None:
     from django.db import connection
 
     from smarketing.crm.models import Contact, Touchpoint
-    from smarketing.reporting.attribution import selectors
+    from smarketing.attribution import selectors
 
     print(
         f"database: {connection.vendor}; contacts {Contact.objects.count():,}, "

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from smarketing.analytics.attribution import AttributionError
-from smarketing.reporting.attribution import selectors
-from smarketing.reporting.attribution.selectors import QueryError, parse_query
+from smarketing.attribution import selectors
+from smarketing.attribution.selectors import QueryError, parse_query
 
 
 def credits(**params) -> dict:

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from smarketing.analytics.attribution import compare_models
-from smarketing.reporting.attribution import selectors
-from smarketing.reporting.attribution.selectors import COMPARED_MODELS, parse_query
+from smarketing.attribution import selectors
+from smarketing.attribution.selectors import COMPARED_MODELS, parse_query
 
 
 def test_demo_company_credits_sum_to_totals_and_sales_gets_credit(demo_company, client):

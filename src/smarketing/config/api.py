@@ -37,7 +37,7 @@ API_APPS = [
     "reporting",
     "ingest",
     "ingest.csvimport",
-    "reporting.attribution",
+    "attribution",
 ]
 
 

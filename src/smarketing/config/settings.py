@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "smarketing.planning",
     "smarketing.content",
     "smarketing.reporting",
-    "smarketing.reporting.attribution",
+    "smarketing.attribution",
     "smarketing.ingest",
     "smarketing.ingest.csvimport",
     "smarketing.demo",

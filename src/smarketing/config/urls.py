@@ -25,7 +25,7 @@ _APP_URLS = {
     "reporting": "reporting",
     "ingest": "ingest",
     "ingest.csvimport": "csvimport",
-    "reporting.attribution": "attribution",
+    "attribution": "attribution",
 }
 for _module, _namespace in _APP_URLS.items():
     if importlib.util.find_spec(f"smarketing.{_module}.urls") is not None:

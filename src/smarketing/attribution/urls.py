@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smarketing.reporting.attribution import views
+from smarketing.attribution import views
 
 app_name = "attribution"
 

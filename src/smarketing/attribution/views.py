@@ -18,9 +18,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from plotly.utils import PlotlyJSONEncoder
 
-from smarketing.reporting.attribution import selectors
-from smarketing.reporting.attribution.adapter import CONVERSIONS, COST_LEVELS, LEVELS
-from smarketing.reporting.attribution.selectors import COMPARED_MODELS, QueryError
+from smarketing.attribution import selectors
+from smarketing.attribution.adapter import CONVERSIONS, COST_LEVELS, LEVELS
+from smarketing.attribution.selectors import COMPARED_MODELS, QueryError
 
 #: Keys shown in the comparison chart (largest credit under any model first).
 CHART_KEYS = 12

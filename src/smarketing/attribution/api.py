@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
 
 from smarketing.analytics.attribution import AttributionError
-from smarketing.reporting.attribution import selectors
-from smarketing.reporting.attribution.selectors import QueryError
+from smarketing.attribution import selectors
+from smarketing.attribution.selectors import QueryError
 
 router = Router(tags=["attribution"])
 

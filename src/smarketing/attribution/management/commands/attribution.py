@@ -21,8 +21,8 @@ from smarketing.analytics.attribution import (
     compare_paths,
     read_input,
 )
-from smarketing.reporting.attribution import selectors
-from smarketing.reporting.attribution.selectors import QueryError
+from smarketing.attribution import selectors
+from smarketing.attribution.selectors import QueryError
 
 
 def _optional_column(value: str | None) -> str | None:
