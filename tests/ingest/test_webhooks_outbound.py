@@ -202,3 +202,36 @@ def test_unknown_kind_is_refused():
 
     with pytest.raises(ValidationError):
         webhooks.emit("deal.maybe", {})
+
+
+def test_slack_text_from_visitors_is_escaped(receiver, committed, settings):
+    """A visitor-typed name cannot ping a channel or plant a disguised link (Slack's rules)."""
+    settings.SMARKETING_BASE_URL = "https://crm.example.com"
+    r = receiver()
+    WebhookEndpoint.objects.create(name="Slack", url=r.url, format="slack")
+    contact = do_create_contact(email="x@evil.example", first_name="<!channel>")
+    with committed():
+        do_change_stage(
+            contact=contact, to_stage="mql", rule="<https://evil.example|Reset your password>"
+        )
+    bodies = [json.loads(req["body"]) for req in r.requests]
+    raw = json.dumps(bodies)
+    assert "<!channel>" not in raw and "<https://evil.example" not in raw
+    assert "&lt;!channel&gt;" in raw and "&lt;https://evil.example|Reset your password&gt;" in raw
+    stage = next(b for b in bodies if "moved" in b["text"])
+    # Labels, not codes; the one live link is ours, to the record.
+    assert "Lead → Marketing qualified lead" in stage["text"]
+    assert f"<https://crm.example.com/leads/{contact.pk}/|Open in smarketing>" in stage["text"]
+
+
+def test_test_event_goes_only_to_the_tested_endpoint(client, make_user, receiver, committed):
+    manager = make_user("boss", role="manager", team="Marketing")
+    client.force_login(manager)
+    tested, other = receiver(), receiver()
+    one = WebhookEndpoint.objects.create(name="JSON", url=tested.url)
+    WebhookEndpoint.objects.create(name="Slack", url=other.url, format="slack")
+    with committed():
+        response = client.post(f"/ingest/settings/webhooks/{one.pk}/", {"test": "1"})
+    assert response.status_code == 302
+    assert len(tested.requests) == 1 and other.requests == []
+    assert WebhookDelivery.objects.filter(endpoint=one).count() == 1

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from smarketing.config.env import (
     ConfigError,
@@ -153,6 +154,19 @@ else:
         "filename": str(data_dir() / "huey.sqlite3"),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
     }
+
+# Outbound messages (Slack, webhooks, mail): where the app is reachable, for links back to a
+# record, and the company's time zone for the times people read in them.
+SMARKETING_BASE_URL = os.environ.get("SMARKETING_BASE_URL", "").strip().rstrip("/")
+SMARKETING_COMPANY_TIME_ZONE = os.environ.get("SMARKETING_COMPANY_TIME_ZONE", "UTC").strip()
+try:
+    import zoneinfo as _zoneinfo
+
+    _zoneinfo.ZoneInfo(SMARKETING_COMPANY_TIME_ZONE)
+except (KeyError, ValueError, _zoneinfo.ZoneInfoNotFoundError) as _exc:
+    raise ImproperlyConfigured(
+        f"SMARKETING_COMPANY_TIME_ZONE={SMARKETING_COMPANY_TIME_ZONE!r} is not an IANA time zone"
+    ) from _exc
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

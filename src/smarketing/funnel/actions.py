@@ -14,6 +14,7 @@ and :func:`do_reject_lead` (reason code mandatory; recycle or disqualify per rea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import django.dispatch
 from django.core.exceptions import ValidationError
@@ -24,13 +25,26 @@ from smarketing.crm.actions import do_create_deal, do_move_deal, do_record_touch
 from smarketing.crm.choices import CallOutcome
 from smarketing.crm.models import Contact, Deal, DealContact, Touchpoint
 from smarketing.funnel.models import LeadAssignment, LeadReview, RejectionReason, StageChange
-from smarketing.funnel.qualification import Qualification, evaluate_mql
+from smarketing.funnel.qualification import (
+    Qualification,
+    active_mql_rule,
+    evaluate_mql,
+    hand_raiser_event,
+    hand_raiser_markers,
+)
 from smarketing.funnel.routing import route
 from smarketing.funnel.signals import attempt_logged, lead_assigned, lead_reviewed
 from smarketing.funnel.stages import TransitionError, check_transition
 
+log = logging.getLogger(__name__)
+
 #: Sent after a transition is committed: ``contact``, ``change`` (StageChange).
 stage_changed = django.dispatch.Signal()
+
+#: The stages from which the MQL rule can promote a lead on its own. A recycled or disqualified
+#: lead qualifies again only by raising its hand again (a score still above the threshold must
+#: not undo sales' rejection at once).
+QUALIFIABLE_STAGES = ("subscriber", "lead", "recycled", "disqualified")
 
 
 @transaction.atomic
@@ -206,6 +220,39 @@ def do_qualify_lead(
     do_change_stage(contact=contact, to_stage="mql", at=at, rule=verdict.reason[:100])
     contact.refresh_from_db()
     return verdict, do_route_lead(contact=contact, priority=verdict.priority, at=at)
+
+
+def do_evaluate_leads(
+    *, contact_ids, trigger: str, at: dt.datetime | None = None
+) -> list[LeadAssignment]:
+    """Apply the MQL rule to these leads after one of its inputs changed; the assignments made.
+
+    The one path from a signal (a form fill, a score change, an identify, a new lead) to the
+    handoff: each qualifying lead becomes an MQL through :func:`do_qualify_lead`, is routed, and
+    the SLA clock and the ``lead.mql`` / ``lead.assigned`` webhooks follow from its signals.
+    Leads past the top of the funnel are skipped; one lead's failure is logged and never stops
+    the others (each runs in its own savepoint). ``trigger`` names the input, for the log.
+    """
+    ids = sorted({int(i) for i in contact_ids if i})
+    if not ids:
+        return []
+    contacts = Contact.objects.filter(pk__in=ids, lifecycle_stage__in=QUALIFIABLE_STAGES)
+    rule = None
+    made = []
+    for contact in contacts.order_by("pk"):
+        if contact.lifecycle_stage in ("recycled", "disqualified"):
+            rule = rule or active_mql_rule()
+            if hand_raiser_event(contact, hand_raiser_markers(rule)) is None:
+                continue
+        try:
+            with transaction.atomic():
+                _verdict, assignment = do_qualify_lead(contact=contact, at=at)
+        except Exception:  # noqa: BLE001 - one lead must not stop the batch (see docstring)
+            log.exception("qualifying contact %s after %s failed", contact.pk, trigger)
+            continue
+        if assignment is not None:
+            made.append(assignment)
+    return made
 
 
 def _review(contact, *, decision, by, at, reason_code="", quality=None, note=""):

@@ -7,3 +7,8 @@ class FunnelConfig(AppConfig):
     name = "smarketing.funnel"
     label = "funnel"
     verbose_name = "Lifecycle stages, transitions, handoff, routing, accept/reject"
+
+    def ready(self) -> None:
+        from smarketing.funnel import receivers
+
+        receivers.connect()

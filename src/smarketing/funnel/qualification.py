@@ -13,6 +13,21 @@ from smarketing.funnel.scores import LeadScores, score_of
 
 #: Form URL / name fragments that make a lead a hand-raiser when no rule says otherwise.
 DEFAULT_HAND_RAISER_MARKERS = ("demo-request", "contact-sales")
+#: The touchpoint properties that name a form: ``form`` (API, inbound forms), ``form_id`` and
+#: ``form_name`` (the tracking snippet's ``data-smarketing-form`` / form ``id`` / ``name``).
+FORM_PROPERTIES = ("form", "form_id", "form_name", "name")
+
+
+def _fold(text: str) -> str:
+    """Lower case with ``-`` and ``_`` as spaces: ``demo-request`` matches "Demo request"."""
+    return " ".join(str(text).lower().replace("-", " ").replace("_", " ").split())
+
+
+def form_text(touch: Touchpoint) -> str:
+    """What a hand-raiser marker is matched against: the form's URL and every form name it has."""
+    props = touch.properties if isinstance(touch.properties, dict) else {}
+    names = [str(props.get(key) or "") for key in FORM_PROPERTIES]
+    return _fold(" ".join([touch.url or "", *names]))
 
 
 @dataclass(frozen=True)
@@ -39,9 +54,8 @@ def hand_raiser_event(contact: Contact, markers) -> Touchpoint | None:
         # A recycled lead must raise its hand again to come straight back.
         forms = forms.filter(occurred_at__gte=contact.stage_changed_at)
     for touch in forms[:50]:
-        form_name = str((touch.properties or {}).get("form", ""))
-        text = f"{touch.url} {form_name}".lower()
-        if any(m.lower() in text for m in markers if m):
+        text = form_text(touch)
+        if any(_fold(m) in text for m in markers if m):
             return touch
     return None
 
@@ -61,14 +75,21 @@ def _icp_match(contact: Contact, rule: MqlRule) -> tuple[bool, str]:
     return True, ""
 
 
+def hand_raiser_markers(rule: MqlRule | None) -> tuple[str, ...]:
+    """The rule's hand-raiser markers, or the defaults."""
+    return tuple((rule.hand_raiser_markers if rule else None) or DEFAULT_HAND_RAISER_MARKERS)
+
+
 def evaluate_mql(contact: Contact, *, rule: MqlRule | None = None) -> Qualification:
     """Apply the sales-ready definition to ``contact`` (hand-raisers qualify at once)."""
     rule = rule if rule is not None else active_mql_rule()
-    markers = (rule.hand_raiser_markers if rule else None) or DEFAULT_HAND_RAISER_MARKERS
-    touch = hand_raiser_event(contact, markers)
+    touch = hand_raiser_event(contact, hand_raiser_markers(rule))
     scores = score_of(contact.pk)
     if touch is not None:
-        return Qualification(True, "hand_raiser", "hand-raiser: " + (touch.url or "form"), scores)
+        props = touch.properties if isinstance(touch.properties, dict) else {}
+        name = next((str(props[k]) for k in FORM_PROPERTIES if props.get(k)), "")
+        where = name or touch.url or "form"
+        return Qualification(True, "hand_raiser", "hand-raiser: " + where, scores)
     if rule is None or (rule.min_fit_score is None and rule.min_engagement_score is None):
         return Qualification(False, "default", "no score threshold set", scores)
     if scores is None:

@@ -411,6 +411,10 @@ def do_identify(
         moved = Touchpoint.objects.filter(anonymous_id=anonymous_id, contact__isnull=True).update(
             contact=contact, account=contact.account_id
         )
+    if moved:
+        # The visitor's touches are the contact's now: scoring (and, through it, the MQL rule)
+        # must see them, as it sees a bulk ingest batch.
+        announce_bulk_touchpoints([contact.pk])
     return contact, moved
 
 
@@ -459,6 +463,13 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
             errors["occurred_at"] = f"{values['occurred_at']!r} is not an ISO 8601 time with zone"
         else:
             occurred_at = parsed
+    clamped = None
+    if occurred_at > timezone.now() + FORM_FUTURE_SLACK:
+        # A form tool's clock (or a forged body) far in the future would create the contact
+        # in the future: the submission is kept at the time it arrived, and says so.
+        clamped, occurred_at = occurred_at, timezone.now()
+    elif occurred_at.year < 1970:
+        errors["occurred_at"] = f"{values['occurred_at']!r} is before 1970"
     if errors:
         raise ValidationError(errors)
     external_id = f"form:{form.pk}:{submission_id}"
@@ -504,11 +515,16 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
             "form": form.name,
             "inbound_form_id": form.pk,
             "submission_id": str(submission_id),
+            **({"submitted_at_clamped_from": clamped.isoformat()} if clamped else {}),
         },  # fmt: skip
         external_id=external_id,
     )
     return {"status": "created", "touchpoint_id": touch.pk, "contact_id": contact.pk,
             "contact_created": created}  # fmt: skip
+
+
+#: How far ahead of the server clock a form's own submission time may be (clock drift).
+FORM_FUTURE_SLACK = dt.timedelta(minutes=10)
 
 
 def _parse_time(value: Any) -> dt.datetime | None:

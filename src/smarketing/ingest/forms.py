@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from smarketing.ingest.channels import ChannelRules, ChannelRulesError
-from smarketing.ingest.models import WEBHOOK_KINDS, InboundForm, TrackingSite, WebhookEndpoint
+from smarketing.ingest.models import WEBHOOK_KIND_LABELS, InboundForm, TrackingSite, WebhookEndpoint
 
 
 def _lines(value: str) -> list[str]:
@@ -44,7 +44,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     url = forms.URLField(max_length=500, assume_scheme="https")
     kinds = forms.MultipleChoiceField(
-        choices=[(k, k) for k in WEBHOOK_KINDS],
+        choices=[(k, f"{label} ({k})") for k, label in WEBHOOK_KIND_LABELS.items()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to receive every kind.",

@@ -13,16 +13,21 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-#: Every kind of outbound webhook event other apps can :func:`~smarketing.ingest.webhooks.emit`.
-WEBHOOK_KINDS: tuple[str, ...] = (
-    "lifecycle.changed",
-    "lead.assigned",
-    "lead.accepted",
-    "lead.rejected",
-    "sla.breached",
-    "deal.won",
-    "deal.lost",
-)
+#: Every kind of outbound webhook event other apps can :func:`~smarketing.ingest.webhooks.emit`,
+#: with the words shown to people (settings page, Slack messages).
+WEBHOOK_KIND_LABELS: dict[str, str] = {
+    "lifecycle.changed": "Lifecycle stage changed",
+    "lead.created": "New lead",
+    "lead.mql": "Lead became an MQL",
+    "lead.assigned": "Lead assigned",
+    "lead.accepted": "Lead accepted by sales",
+    "lead.rejected": "Lead rejected by sales",
+    "sla.breached": "SLA breached",
+    "deal.won": "Deal won",
+    "deal.lost": "Deal lost",
+}
+
+WEBHOOK_KINDS: tuple[str, ...] = tuple(WEBHOOK_KIND_LABELS)
 
 
 def _public_key() -> str:

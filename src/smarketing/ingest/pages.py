@@ -171,8 +171,9 @@ def endpoint_detail(request, endpoint_id: int):
                     "from_stage": "lead",
                     "to_stage": "mql",
                 },  # fmt: skip
+                endpoint=endpoint,
             )
-            messages.success(request, f"Test {kind} event queued.")
+            messages.success(request, f"Test {kind} event queued for this endpoint only.")
             return redirect("ingest:endpoint", endpoint.pk)
         if _save(request, form, "Saved {obj}."):
             return redirect("ingest:endpoint", endpoint.pk)

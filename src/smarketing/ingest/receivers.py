@@ -1,6 +1,7 @@
 """Turn other apps' signals into outbound webhook events (connected in ``IngestConfig.ready``).
 
-- funnel ``stage_changed`` → ``lifecycle.changed``
+- a contact created on its own (tracking identify, inbound form, API) → ``lead.created``
+- funnel ``stage_changed`` → ``lifecycle.changed`` (and ``lead.mql`` when it enters MQL)
 - funnel ``lead_assigned`` → ``lead.assigned``
 - funnel ``lead_reviewed`` → ``lead.accepted`` / ``lead.rejected``
 - a saved ``DealStageChange`` to closed won / lost → ``deal.won`` / ``deal.lost``
@@ -74,20 +75,50 @@ def deal_data(deal) -> dict:
     }
 
 
-@_safe
 def on_stage_changed(sender, contact, change, **kwargs):
+    _emit_stage_events(contact, change)
+
+
+@_safe
+def _emit_stage_events(contact, change) -> None:
+    payload = {
+        "contact": contact_data(contact),
+        "from_stage": change.from_stage,
+        "to_stage": change.to_stage,
+        "changed_at": change.changed_at,
+        "rule": change.rule,
+        "reason": change.reason,
+        "changed_by": _user(change.changed_by),
+    }
+    emit("lifecycle.changed", payload, event_id=f"stage-{change.pk}")
+    if change.to_stage == "mql":
+        emit("lead.mql", payload, event_id=f"mql-{change.pk}")
+
+
+def on_contact_saved(sender, instance, created, raw=False, **kwargs):
+    # Bulk paths (CSV import of history, the demo) write with bulk_create and send nothing:
+    # only people arriving one by one are "new leads" to announce.
+    if raw or not created:
+        return
+    transaction.on_commit(functools.partial(_emit_lead_created, instance.pk))
+
+
+@_safe
+def _emit_lead_created(contact_id: int) -> None:
+    from smarketing.crm.models import Contact
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        return
     emit(
-        "lifecycle.changed",
+        "lead.created",
         {
             "contact": contact_data(contact),
-            "from_stage": change.from_stage,
-            "to_stage": change.to_stage,
-            "changed_at": change.changed_at,
-            "rule": change.rule,
-            "reason": change.reason,
-            "changed_by": _user(change.changed_by),
+            "source": contact.original_source,
+            "channel": contact.original_channel,
+            "created_at": contact.created_at,
         },
-        event_id=f"stage-{change.pk}",
+        event_id=f"lead-created-{contact.pk}",
     )
 
 
@@ -176,11 +207,12 @@ def on_sla_breached(sender, breach, **kwargs):
 
 def connect() -> None:
     """Connect the receivers (idempotent: Django dedupes on ``dispatch_uid``)."""
-    from smarketing.crm.models import DealStageChange
+    from smarketing.crm.models import Contact, DealStageChange
     from smarketing.funnel import signals as funnel_signals
     from smarketing.funnel.actions import stage_changed
 
     stage_changed.connect(on_stage_changed, dispatch_uid="ingest.webhooks.stage_changed")
+    post_save.connect(on_contact_saved, sender=Contact, dispatch_uid="ingest.webhooks.lead_created")
     funnel_signals.lead_assigned.connect(on_lead_assigned, dispatch_uid="ingest.webhooks.assigned")
     funnel_signals.lead_reviewed.connect(on_lead_reviewed, dispatch_uid="ingest.webhooks.reviewed")
     post_save.connect(

@@ -29,7 +29,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.ingest.models import WEBHOOK_KINDS, WebhookDelivery, WebhookEndpoint
+from smarketing.ingest.models import (
+    WEBHOOK_KIND_LABELS,
+    WEBHOOK_KINDS,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +68,26 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), 3600))
 
 
-def emit(kind: str, payload: dict[str, Any], *, event_id: str | None = None) -> list[int]:
+def emit(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    endpoint: WebhookEndpoint | None = None,
+) -> list[int]:
     """Queue ``payload`` for every active endpoint subscribed to ``kind``; returns delivery ids.
 
-    Safe to call inside the caller's transaction: the rows commit or roll back with it, and
-    the sending starts only after commit. Re-emitting the same ``event_id`` adds nothing.
+    ``endpoint`` sends to that endpoint alone (the "Send a test event" button: a test must
+    never reach the other receivers, a Slack channel included). Safe to call inside the
+    caller's transaction: the rows commit or roll back with it, and the sending starts only
+    after commit. Re-emitting the same ``event_id`` adds nothing.
     """
     if kind not in WEBHOOK_KINDS:
         raise ValidationError({"kind": f"unknown webhook kind {kind!r}"})
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(kind)]
+    if endpoint is not None:
+        endpoints = [endpoint]
+    else:
+        endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(kind)]
     if not endpoints:
         return []
     event_id = event_id or uuid.uuid4().hex
@@ -104,11 +120,62 @@ def envelope(delivery: WebhookDelivery) -> dict[str, Any]:
     }
 
 
+def slack_escape(text: Any) -> str:
+    """User text made inert for Slack's mrkdwn: ``&``, ``<`` and ``>`` become entities.
+
+    Slack reads ``<!channel>``, ``<@U123>`` and ``<https://x|label>`` as mentions and links, so a
+    visitor-typed form name could otherwise ping a channel or plant a disguised link (Slack's
+    "Escaping text" rules: only these three characters are control characters).
+
+    >>> slack_escape("<!channel> & <https://evil.example|Reset your password>")
+    '&lt;!channel&gt; &amp; &lt;https://evil.example|Reset your password&gt;'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _stage_label(code: Any) -> str:
+    from smarketing.crm.choices import LifecycleStage
+
+    if not code:
+        return "∅"
+    try:
+        return LifecycleStage(code).label
+    except ValueError:
+        return str(code)
+
+
+def record_url(data: dict[str, Any]) -> str | None:
+    """The absolute URL of the event's record (contact or deal page), when a base URL is set."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    base = (getattr(settings, "SMARKETING_BASE_URL", "") or "").rstrip("/")
+    if not base:
+        return None
+    try:
+        contact = data.get("contact") or {}
+        if contact.get("id"):
+            return base + reverse("web:contact", args=[contact["id"]])
+        deal = data.get("deal") or {}
+        if deal.get("id"):
+            return base + reverse("web:deals") + f"?q={deal['id']}"
+    except NoReverseMatch:
+        return None
+    return None
+
+
 def slack_message(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A Slack incoming-webhook message (``text`` fallback + Block Kit ``blocks``)."""
-    text = summary(kind, data)
+    """A Slack incoming-webhook message (``text`` fallback + Block Kit ``blocks``).
+
+    Every value that came from outside (names, form names, rules, notes) is escaped with
+    :func:`slack_escape`; only the link to the record, built here, is live mrkdwn.
+    """
+    text = slack_escape(summary(kind, data))
+    url = record_url(data)
+    if url:
+        text = f"{text} <{url}|Open in smarketing>"
     facts = [
-        f"*{key.replace('_', ' ')}:* {value}"
+        f"*{key.replace('_', ' ')}:* {slack_escape(value)}"
         for key, value in _facts(data).items()
         if value not in (None, "")
     ]
@@ -119,8 +186,33 @@ def slack_message(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         blocks.append(
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts[:10]]}
         )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{kind}`"}]})
+    label = WEBHOOK_KIND_LABELS.get(kind, kind)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": label}]})
     return {"text": text, "blocks": blocks}
+
+
+def _fact_value(key: str, value: Any) -> Any:
+    if key in ("from_stage", "to_stage", "lifecycle_stage"):
+        return _stage_label(value)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        return _local_time(value)
+    return value
+
+
+def _local_time(iso: str) -> str:
+    """An ISO time as the company's local time with its zone (e.g. ``Mon 07 Dec 17:00 EST``)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    try:
+        when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    zone = ZoneInfo(getattr(settings, "SMARKETING_COMPANY_TIME_ZONE", "UTC") or "UTC")
+    return when.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
 
 
 def _facts(data: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +223,7 @@ def _facts(data: dict[str, Any]) -> dict[str, Any]:
             if name:
                 facts[key] = name
         elif not isinstance(value, list):
-            facts[key] = value
+            facts[key] = _fact_value(key, value)
     return facts
 
 
@@ -141,8 +233,12 @@ def summary(kind: str, data: dict[str, Any]) -> str:
     who = contact.get("name") or contact.get("email") or f"contact {contact.get('id', '?')}"
     deal = data.get("deal") or {}
     owner = (data.get("owner") or {}).get("name") or (data.get("owner") or {}).get("username")
+    source = data.get("source") or ""
     lines = {
-        "lifecycle.changed": f"{who} moved {data.get('from_stage') or '∅'} → {data.get('to_stage')}",
+        "lifecycle.changed": f"{who} moved {_stage_label(data.get('from_stage'))} → "
+        f"{_stage_label(data.get('to_stage'))}",
+        "lead.created": f"New lead: {who}" + (f" ({source})" if source else ""),
+        "lead.mql": f"{who} is now a marketing qualified lead ({data.get('rule', '')})",
         "lead.assigned": f"{who} assigned to {owner or 'the queue'} ({data.get('rule', '')})",
         "lead.accepted": f"{who} accepted by sales",
         "lead.rejected": f"{who} rejected by sales: {data.get('reason_code', '')}",
@@ -151,7 +247,8 @@ def summary(kind: str, data: dict[str, Any]) -> str:
         f"{deal.get('currency', '')})",
         "deal.lost": f"Deal lost: {deal.get('name', '?')} ({deal.get('loss_reason', '')})",
     }
-    return lines.get(kind, kind)
+    line = lines.get(kind, kind)
+    return ("[test] " + line) if data.get("test") else line
 
 
 def _claim(delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:

@@ -38,6 +38,7 @@ from smarketing.analytics.scoring import (
 from smarketing.scoring import bulkread, data
 from smarketing.scoring.models import LeadScore, PredictiveModel, ScoreHistory, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, parsed_definition
+from smarketing.scoring.signals import announce_rescored
 from smarketing.scoring.store import (
     HISTORY_COLUMNS,
     append_history,
@@ -282,6 +283,7 @@ def do_rescore_contacts(
         frame = _with_predictions(_rule_frame(defn, row, ids, as_of), ids=ids, as_of=as_of, row=row)
         with transaction.atomic():
             store_scores(frame, reason=reason, at=as_of, version=defn.version, full=False)
+            announce_rescored(ids)
         return len(frame)
     fields = data.fields_needed(defn)
     attributes = data.touch_attributes(defn)
@@ -307,6 +309,7 @@ def do_rescore_contacts(
                 stale=stale,
             )
             done += 1
+        announce_rescored(ids)
     return done
 
 
