@@ -72,6 +72,10 @@ def test_inbound_demo_form_makes_an_assigned_mql_with_a_clock(
     kinds = _kinds()
     for kind in ("lead.created", "lead.mql", "lead.assigned"):
         assert kind in kinds, kinds
+    # The rep sees the clock (and the score card) on the contact page.
+    client.force_login(rep)
+    page = client.get(f"/leads/{contact.pk}/").content.decode()
+    assert "First touch" in page and "due in" in page and "Score" in page
 
 
 def test_tracked_form_id_from_the_snippet_is_a_hand_raiser(
@@ -144,3 +148,24 @@ def test_a_future_form_time_is_clamped_and_flagged(client, django_capture_on_com
     assert contact.created_at <= timezone.now()
     touch = contact.touchpoints.get(kind="form_submit")
     assert touch.properties["submitted_at_clamped_from"].startswith("2031-01-01")
+
+
+def test_company_and_country_are_stored_not_thrown_away(client):
+    """Inbound form: `company` finds or creates the account, `country` fills the contact's."""
+    from smarketing.crm.models import Account
+
+    form = InboundForm.objects.create(
+        name="Ebook",
+        field_mapping={
+            "submission_id": "id", "email": "email", "company": "org", "country": "cc",
+        },
+    )  # fmt: skip
+    globex = Account.objects.create(name="Globex", domain="globex.io")
+    assert _signed(client, form, {"id": "a", "email": "ana@globex.io", "org": "x", "cc": "es"})
+    assert _signed(client, form, {"id": "b", "email": "bo@gmail.com", "org": "Initech", "cc": "DE"})
+    ana, bo = Contact.objects.get(email="ana@globex.io"), Contact.objects.get(email="bo@gmail.com")
+    assert (ana.account, ana.country) == (globex, "ES")  # the email's domain wins
+    assert (bo.account.name, bo.account.domain, bo.country) == ("Initech", None, "DE")
+    # A second person typing the same company joins the same account.
+    assert _signed(client, form, {"id": "c", "email": "cy@yahoo.com", "org": " initech "})
+    assert Contact.objects.get(email="cy@yahoo.com").account == bo.account

@@ -21,9 +21,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from smarketing.crm.actions import do_create_contact, do_record_touchpoint
+from smarketing.crm.actions import do_create_account, do_create_contact, do_record_touchpoint
 from smarketing.crm.models import Account, Campaign, Contact, Touchpoint, VisitorId
-from smarketing.crm.normalize import InvalidValue, normalize_domain, normalize_email
+from smarketing.crm.normalize import (
+    FREE_MAIL_DOMAINS,
+    InvalidValue,
+    normalize_domain,
+    normalize_email,
+)
 from smarketing.crm.signals import announce_bulk_touchpoints
 from smarketing.funnel.actions import do_log_initial_stage
 from smarketing.ingest.channels import ChannelRules, classify
@@ -101,6 +106,41 @@ def _create_contact(email: str, profile: dict, **fields) -> Contact:
         if contact is None:
             raise
     return contact
+
+
+def account_for(email: str, company: str = "") -> Account | None:
+    """The account a person belongs to: by their email's company domain, else by the company
+    name they typed; created when a company name is given and none matches.
+
+    Free-mail domains (gmail.com …) say nothing about the employer: only the name is used then.
+    """
+    domain = email.rsplit("@", 1)[-1] if "@" in email else ""
+    try:
+        domain = normalize_domain(domain) if domain else ""
+    except InvalidValue:
+        domain = ""
+    if domain in FREE_MAIL_DOMAINS:
+        domain = ""
+    company = " ".join(str(company or "").split())[:200]
+    if domain:
+        account = Account.objects.filter(domain=domain).first()
+        if account is not None:
+            return account
+    if company:
+        account = Account.objects.filter(name__iexact=company).order_by("pk").first()
+        if account is not None:
+            return account
+        try:
+            with transaction.atomic():
+                return do_create_account(name=company, domain=domain or None)
+        except ValidationError:  # created by a concurrent request a moment ago
+            return Account.objects.filter(Q(name__iexact=company) | Q(domain=domain or None)).first()
+    return None
+
+
+def _country(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    return code if len(code) == 2 and code.isalpha() else ""
 
 
 def _resolve(
@@ -385,6 +425,11 @@ def do_identify(
                 if first["campaign_id"]
                 else None,
             }
+        account = account_for(email, profile.get("company", ""))
+        if account is not None:
+            origin["account"] = account
+        if _country(profile.get("country")):
+            origin["country"] = _country(profile.get("country"))
         contact = _create_contact(email, profile, created_at=at, **origin)
     else:
         blanks = {
@@ -392,6 +437,13 @@ def do_identify(
             for k, v in profile.items()
             if k in ("first_name", "last_name") and v and not getattr(contact, k)
         }
+        if not contact.country and _country(profile.get("country")):
+            blanks["country"] = _country(profile.get("country"))
+        if contact.account_id is None:
+            account = account_for(email, profile.get("company", ""))
+            if account is not None:
+                blanks["account_id"] = account.pk
+                contact.account_id = account.pk
         if blanks:
             Contact.objects.filter(pk=contact.pk).update(**blanks, updated_at=timezone.now())
     moved = 0
@@ -477,7 +529,11 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
     if existing:
         return {"status": "duplicate", "touchpoint_id": existing["id"],
                 "contact_id": existing["contact_id"]}  # fmt: skip
-    profile = {k: str(values[k])[:100] for k in ("first_name", "last_name") if values.get(k)}
+    profile = {
+        k: str(values[k])[:100]
+        for k in ("first_name", "last_name", "company", "country")
+        if values.get(k)
+    }
     anonymous_id = str(values.get("anonymous_id") or "")[:64]
     created = not Contact.objects.filter(email=email).exists()
     contact, _ = do_identify(

@@ -248,6 +248,31 @@ class WebhookDelivery(models.Model):
         return f"{self.kind} → {self.endpoint} ({self.status})"
 
 
+class WebhookAttempt(models.Model):
+    """A WebhookAttempt is one try at sending a delivery: when, what was sent, what came back.
+
+    The delivery row holds the latest outcome; the attempts keep every one, with the exact
+    body sent (a Slack message or the signed envelope), for the delivery log.
+    """
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField()
+    attempted_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField(blank=True)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"
+
+
 class ChannelRuleSet(models.Model):
     """A ChannelRuleSet is the admin-edited channel grouping rules (the active one is used).
 

@@ -161,6 +161,12 @@ def endpoint_detail(request, endpoint_id: int):
             webhooks.redeliver(delivery)
             messages.success(request, f"Delivery {delivery.pk} queued again.")
             return redirect("ingest:endpoint", endpoint.pk)
+        if request.POST.get("rotate"):
+            webhooks.rotate_secret(endpoint)
+            messages.success(
+                request, "New signing secret set: update the receiver, deliveries use it from now."
+            )
+            return redirect("ingest:endpoint", endpoint.pk)
         if request.POST.get("test"):
             kind = endpoint.kinds[0] if endpoint.kinds else "lifecycle.changed"
             webhooks.emit(
@@ -178,7 +184,10 @@ def endpoint_detail(request, endpoint_id: int):
         if _save(request, form, "Saved {obj}."):
             return redirect("ingest:endpoint", endpoint.pk)
     status = request.GET.get("status", "")
-    page = Paginator(selectors.deliveries(endpoint_id=endpoint.pk, status=status), 50).get_page(
+    log_rows = selectors.deliveries(endpoint_id=endpoint.pk, status=status).prefetch_related(
+        "attempt_log"
+    )
+    page = Paginator(log_rows, 50).get_page(
         request.GET.get("page")
     )
     return render(

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -32,6 +33,7 @@ from django.utils import timezone
 from smarketing.ingest.models import (
     WEBHOOK_KIND_LABELS,
     WEBHOOK_KINDS,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -290,6 +292,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> WebhookDeliv
     request.add_header("X-Smarketing-Timestamp", str(int(now.timestamp())))
     request.add_header("X-Smarketing-Signature", sign(body, endpoint.secret))
     code, excerpt, error = None, "", ""
+    started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             code, excerpt = response.status, response.read(500).decode(errors="replace")
@@ -298,6 +301,16 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> WebhookDeliv
     except (urllib.error.URLError, OSError, ValueError) as exc:
         error = str(getattr(exc, "reason", exc))[:500]
     delivery.attempts += 1
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        attempted_at=now,
+        body=body.decode(),
+        response_code=code,
+        response_excerpt=excerpt[:500],
+        error=error or ("" if code and 200 <= code < 300 else f"HTTP {code}"),
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
     delivery.response_code = code
     delivery.response_excerpt = excerpt[:500]
     delivery.error = error or ("" if code and 200 <= code < 300 else f"HTTP {code}")
@@ -338,6 +351,15 @@ def due_deliveries(now: dt.datetime | None = None) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:500]
     )
+
+
+def rotate_secret(endpoint: WebhookEndpoint) -> str:
+    """Give ``endpoint`` a new signing secret (deliveries from now on are signed with it)."""
+    from smarketing.ingest.models import _secret
+
+    endpoint.secret = _secret()
+    endpoint.save(update_fields=["secret"])
+    return endpoint.secret
 
 
 def redeliver(delivery: WebhookDelivery) -> None:

@@ -73,10 +73,20 @@ def contact_detail(request, contact_id: int):
     touches = contact.touchpoints.select_related("campaign", "user").order_by("-occurred_at")[:200]
     changes = contact.stage_changes.select_related("changed_by").order_by("changed_at")
     reviews = contact.reviews.select_related("by").order_by("-at")
+    from smarketing.sla.selectors import current_clocks, live_clocks
+
+    stored_clock = current_clocks([contact.pk]).get(contact.pk)
     return render(
         request,
         "web/contact.html",
-        {"contact": contact, "touches": touches, "changes": changes, "reviews": reviews},
+        {
+            "contact": contact,
+            "touches": touches,
+            "changes": changes,
+            "reviews": reviews,
+            "stored_clock": stored_clock,
+            "clock": live_clocks(stored_clock) if stored_clock else None,
+        },
     )
 
 
