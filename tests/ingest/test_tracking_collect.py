@@ -157,4 +157,37 @@ def test_snippet_is_served_locally(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     body = response.content.decode()
-    assert "sendBeacon" in body and "smk_vid" in body and "://" not in body.split("*/", 1)[1]
+    # Minified (no comments), and no address of another host anywhere in it.
+    assert "sendBeacon" in body and "smk_vid" in body and "://" not in body and "/*" not in body
+    again = client.get("/ingest/t.js", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_clock_skew_is_corrected_and_future_times_clamped_not_dropped(client, site):
+    """A device clock 15 minutes fast loses nothing (the batch's sent_at gives the offset)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    fast = timezone.now() + dt.timedelta(minutes=15)
+    body = {
+        "events": [view(1, occurred_at=fast.isoformat()), view(2, occurred_at="2031-01-01T00:00:00Z")],
+        "sent_at": fast.isoformat(),
+    }
+    response = collect(client, site.public_key, body)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert abs(data["clock_skew_seconds"] + 900) < 60 and data["clamped"] == [1]
+    stored = sorted(Touchpoint.objects.values_list("occurred_at", flat=True))
+    assert len(stored) == 2 and all(t <= timezone.now() for t in stored)
+    assert abs((stored[-1] - timezone.now()).total_seconds()) < 60
+
+
+def test_personal_data_in_urls_is_not_stored(client, site):
+    body = view(3, url="https://www.example.com/thanks?email=ana%40globex.io&utm_source=news",
+                referrer="https://other.example/?name=Ana&q=1")  # fmt: skip
+    assert collect(client, site.public_key, body).status_code == 200
+    touch = Touchpoint.objects.get()
+    assert touch.url == "https://www.example.com/thanks?utm_source=news"
+    assert touch.referrer == "https://other.example/?q=1"
+    assert touch.source == "news"

@@ -34,6 +34,7 @@ from smarketing.funnel.actions import do_log_initial_stage
 from smarketing.ingest.channels import ChannelRules, classify
 from smarketing.ingest.events import ANON_RE, CleanEvent, EventError
 from smarketing.ingest.models import InboundForm
+from smarketing.ingest.privacy import scrub_url
 from smarketing.ingest.selectors import active_channel_rules
 
 #: Rows per INSERT statement: SQLite allows 32,766 parameters, 19 columns × 500 stays below.
@@ -249,8 +250,8 @@ def _row(e: CleanEvent, rules: ChannelRules, refs: dict[str, Any]) -> tuple:
         None,
         (c.get("keyword") or "")[:200],
         (c.get("email_subject") or "")[:250],
-        (c.get("url") or "")[:2000],
-        (c.get("referrer") or "")[:2000],
+        scrub_url(c.get("url") or "")[:2000],
+        scrub_url(c.get("referrer") or "")[:2000],
         c.get("outcome") or "",
         properties,
         e.external_id,
@@ -566,7 +567,7 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
         source=source,
         medium=medium,
         campaign=campaign,
-        url=str(values.get("url") or "")[:2000],
+        url=scrub_url(str(values.get("url") or ""))[:2000],
         properties={
             "form": form.name,
             "inbound_form_id": form.pk,

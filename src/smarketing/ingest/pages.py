@@ -112,6 +112,24 @@ def settings_home(request):
     )
 
 
+def public_url(request, path: str) -> str:
+    """The absolute URL visitors and form tools reach ``path`` at, to copy into their pages.
+
+    ``SMARKETING_BASE_URL`` when set; else this request's host with the scheme the visitor used:
+    behind a TLS proxy the request arrives as plain HTTP with ``X-Forwarded-Proto: https``, and
+    a snippet copied as ``http://`` would be blocked as mixed content on an HTTPS site. (Only a
+    URL shown to an admin is built from the header: nothing is trusted for security from it.)
+    """
+    from django.conf import settings
+
+    base = getattr(settings, "SMARKETING_BASE_URL", "")
+    if base:
+        return base + path
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    scheme = "https" if request.is_secure() or forwarded == "https" else "http"
+    return f"{scheme}://{request.get_host()}{path}"
+
+
 @manager_required
 def site_detail(request, site_id: int):
     """One tracking site: the snippet to copy, its settings, what it sent lately."""
@@ -133,7 +151,7 @@ def site_detail(request, site_id: int):
     by_channel = (
         recent.values("channel").annotate(n=Count("id")).order_by("-n")[:12] if stats["n"] else []
     )
-    script_url = request.build_absolute_uri(reverse("ingest:snippet"))
+    script_url = public_url(request, reverse("ingest:snippet"))
     return render(
         request,
         "ingest/site.html",
@@ -211,7 +229,7 @@ def form_detail(request, form_id: int):
     form = InboundFormForm(request.POST or None, instance=inbound)
     if request.method == "POST" and _save(request, form, "Saved {obj}."):
         return redirect("ingest:form", inbound.pk)
-    url = request.build_absolute_uri(reverse("ingest:inbound_form", args=[inbound.pk]))
+    url = public_url(request, reverse("ingest:inbound_form", args=[inbound.pk]))
     received = Touchpoint.objects.filter(external_id__startswith=f"form:{inbound.pk}:")
     return render(
         request,
