@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET
 from smarketing.ingest import ratelimit
 from smarketing.ingest.actions import do_ingest_events, do_receive_form
 from smarketing.ingest.events import MAX_BATCH, EventError, batch_of, parse_browser_event
-from smarketing.ingest.skew import correct_batch
 from smarketing.ingest.models import InboundForm, TrackingSite
 from smarketing.ingest.selectors import site_for_key
+from smarketing.ingest.skew import correct_batch
 from smarketing.ingest.webhooks import sign
 
 SNIPPET = Path(__file__).parent / "static" / "ingest" / "t.js"
