@@ -149,3 +149,13 @@ def test_openapi_documents_the_event_schema(client):
     items = body["application/json"]["schema"]["properties"]["events"]["items"]
     assert {"external_id", "kind", "occurred_at", "email"} <= set(items["properties"])
     assert "/api/ingest/identify" in schema["paths"]
+
+
+def test_referrer_goes_in_and_comes_back_out(client, ingest_token, make_user):
+    body = {"events": [event(1, kind="page_view", url="https://x.io/p",
+                             referrer="https://news.example/item?id=4")]}  # fmt: skip
+    assert post(client, ingest_token, body).status_code == 200
+    _, reader = do_create_token(user=make_user("reader", role="manager"), name="r", scopes=["read"])
+    listed = client.get("/api/touchpoints", HTTP_AUTHORIZATION=f"Bearer {reader}").json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    assert items[0]["referrer"] == "https://news.example/item?id=4"

@@ -93,6 +93,7 @@ class TouchpointOut(Schema):
     keyword: str
     email_subject: str
     url: str
+    referrer: str
     outcome: str
     properties: dict
     external_id: str | None
