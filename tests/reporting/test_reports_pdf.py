@@ -118,7 +118,9 @@ def test_cli_pdf_csv_and_errors(tiny, tmp_path):
         call_command("report", kind, flag, period, "--format", "pdf", "-o", str(p))
         assert p.read_bytes()[:4] == b"%PDF"
     buf = io.StringIO()
-    call_command("report", "monthly", "--month", MONTH, "--format", "csv", "--table", "funnel", stdout=buf)
+    call_command(
+        "report", "monthly", "--month", MONTH, "--format", "csv", "--table", "funnel", stdout=buf
+    )
     assert buf.getvalue().startswith("Step,Contacts")
     with pytest.raises(CommandError, match="-o FILE"):
         call_command("report", "monthly", "--month", MONTH, "--format", "pdf")

@@ -60,7 +60,9 @@ def _bad(request, kind: str, message: str, value: str, fmt: str):
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     label, param, _ = KINDS[kind]
     context = {"error": message, "title": label, "kind": kind, "param": param, "value": value}
-    return render(request, "reporting/report_page.html", context | {"reports_nav": _nav()}, status=400)
+    return render(
+        request, "reporting/report_page.html", context | {"reports_nav": _nav()}, status=400
+    )
 
 
 def _respond(request, kind: str):
