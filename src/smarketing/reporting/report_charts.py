@@ -95,8 +95,11 @@ def revenue_cost(
 
 
 @lru_cache(maxsize=64)
-def pacing(metrics: tuple[tuple[str, float, float, float], ...], title: str) -> bytes | None:
-    """Per goal metric: actual and expected to date, as % of the period's target."""
+def pacing(
+    metrics: tuple[tuple[str, float, float, float, bool], ...], title: str
+) -> bytes | None:
+    """Per goal metric (label, target, expected, actual, behind): actual and expected to
+    date as % of the period's target; red when planning says the metric is behind."""
     metrics = tuple(m for m in metrics if m[1])
     if not metrics:
         return None
@@ -104,7 +107,7 @@ def pacing(metrics: tuple[tuple[str, float, float, float], ...], title: str) -> 
     labels = [m[0] for m in metrics][::-1]
     actual = [100 * m[3] / m[1] for m in metrics][::-1]
     expected = [100 * m[2] / m[1] for m in metrics][::-1]
-    colours = [GREEN if a >= e * 0.95 else RED for a, e in zip(actual, expected)]
+    colours = [RED if m[4] else GREEN for m in metrics][::-1]
     y = range(len(labels))
     ax.barh(list(y), actual, height=0.55, color=colours, label="Actual to date")
     ax.scatter(expected, list(y), marker="|", s=260, color=INK, label="Expected to date", zorder=3)

@@ -62,7 +62,7 @@ def pct(value, why: str = "not available", signed: bool = False) -> Cell:
     if missing(value):
         return na(why)
     v = float(value) * 100
-    return Cell(f"{v:+.0f}%" if signed else f"{v:.0f}%", round(float(value), 4))
+    return Cell(f"{v:+,.0f}%" if signed else f"{v:,.0f}%", round(float(value), 4))
 
 
 def days(value, why: str = "not available") -> Cell:

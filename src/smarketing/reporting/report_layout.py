@@ -29,6 +29,7 @@ from smarketing.reporting.report_doc import (
 
 LAST_STEP = "Won is the last step: there is no next step"
 STATUS = {"on_track": "on track", "behind": "behind", "not_started": "not started"}
+METRICS = {"leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "customers": "Customers"}
 
 
 def currency() -> str:
@@ -148,7 +149,7 @@ def pacing_blocks(pacing) -> list:
         )
         rows.append(
             [
-                text(key),
+                text(METRICS.get(key, key.capitalize())),
                 fmt(p.target),
                 fmt(p.expected_to_date),
                 fmt(p.actual_to_date),
@@ -157,7 +158,15 @@ def pacing_blocks(pacing) -> list:
                 low_high,
             ]
         )
-        bars.append((key, float(p.target), float(p.expected_to_date), float(p.actual_to_date)))
+        bars.append(
+            (
+                METRICS.get(key, key.capitalize()),
+                float(p.target),
+                float(p.expected_to_date),
+                float(p.actual_to_date),
+                p.status == "behind",
+            )
+        )
     title = f"Goal {pacing.goal.period}: actual vs expected to date"
     table = Table(
         f"Goal {pacing.goal.period}",
@@ -169,7 +178,11 @@ def pacing_blocks(pacing) -> list:
     return [
         Text(f"Goal {pacing.goal.period}: revenue {float(pacing.goal.revenue):,.0f} {cur}."),
         table,
-        _chart(charts.pacing(tuple(bars), title), title, "; ".join(f"{b[0]}" for b in bars)),
+        _chart(
+            charts.pacing(tuple(bars), title),
+            title,
+            "; ".join(f"{b[0]}: {b[3]:,.0f} of {b[1]:,.0f} (expected {b[2]:,.0f})" for b in bars),
+        ),
         Text(pacing.method, True),
     ]
 
