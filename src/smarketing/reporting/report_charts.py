@@ -35,9 +35,18 @@ def _figure(height: float):
     return fig, ax
 
 
-def _png(fig, ax, title: str) -> bytes:
+def _png(fig, ax, title: str, *, labels=(), bottom: float = 0.5) -> bytes:
+    """Title, fixed margins and the PNG. Margins are computed from the longest y label and
+    the figure height instead of ``tight_layout`` (which draws the figure twice)."""
     ax.set_title(title, loc="left", fontsize=10, color=INK, fontweight="bold")
-    fig.tight_layout(pad=0.6)
+    height = fig.get_figheight()
+    width = 0.35 + 0.075 * max((len(str(x)) for x in labels), default=6)  # inches at 8 pt
+    fig.subplots_adjust(
+        left=min(width / WIDTH, 0.4),
+        right=0.97,
+        top=1 - 0.32 / height,
+        bottom=bottom / height,
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
@@ -70,7 +79,7 @@ def funnel(steps: tuple[tuple[str, int], ...], title: str = "Funnel") -> bytes |
     ax.set_xlabel("contacts reaching the step", fontsize=8, color=MUTED)
     ax.set_xlim(0, max(values) * 1.15)
     _thousands(ax)
-    return _png(fig, ax, title)
+    return _png(fig, ax, title, labels=labels)
 
 
 @lru_cache(maxsize=64)
@@ -91,7 +100,7 @@ def revenue_cost(
     ax.set_ylabel(currency, fontsize=8, color=MUTED)
     _thousands(ax, "y")
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    return _png(fig, ax, title)
+    return _png(fig, ax, title, labels=("1,000,000",), bottom=0.45)
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +125,7 @@ def pacing(
     ax.set_xlabel("% of the period's target", fontsize=8, color=MUTED)
     ax.set_xlim(0, max(110, *actual, *expected) * 1.05)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    return _png(fig, ax, title)
+    return _png(fig, ax, title, labels=labels, bottom=0.45)
 
 
 @lru_cache(maxsize=64)
@@ -134,7 +143,8 @@ def comparison(
     ax.bar_label(bars, labels=[f"{f[1]:,.0f}" for f in figures], padding=2, fontsize=7)
     ax.set_xticks(list(x), [f[0] for f in figures], fontsize=8)
     _slots(ax, len(figures))
+    ax.set_ylim(0, max(max(f[1], f[2]) for f in figures) * 1.15)  # room for the labels
     ax.set_ylabel("count", fontsize=8, color=MUTED)
     _thousands(ax, "y")
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    return _png(fig, ax, title)
+    return _png(fig, ax, title, labels=("10,000",), bottom=0.3)
