@@ -142,3 +142,19 @@ def test_mail_carries_html_and_pdf(tiny, settings):
     html = msg.alternatives[0][0]
     assert "<script" not in html and "http" not in re.sub(r'href="[^"]*"', "", html)
     assert msg.attachments[1][1][:4] == b"%PDF"
+
+
+def test_management_change_of_a_rate_is_in_points(tiny):
+    doc = reports.document(reports.management_context(MONTH))
+    rows = {r[0].text: r for r in doc.table("headline").rows}
+    assert rows["Leads"][2].text == "0" and rows["Leads"][3].text == DASH
+    assert "2025-12 was 0" in rows["Leads"][3].why
+    assert rows["Lead acceptance by sales"][1].text == "0%"  # 1 review, rejected
+
+
+def test_pct_format():
+    from smarketing.reporting.report_doc import pct
+
+    assert pct(330.5, signed=True).text == "+33,050%"
+    assert pct(float("nan")).text == DASH and pct(None, "why").why == "why"
+    assert pct(-1.0, signed=True).text == "-100%"  # a real -100% (spend, no revenue) stays

@@ -13,6 +13,7 @@ from django.conf import settings
 from smarketing.reporting import report_charts as charts
 from smarketing.reporting.report_doc import (
     Bullets,
+    Cell,
     Chart,
     Document,
     Kpis,
@@ -346,22 +347,28 @@ def management(c: dict) -> Document:
     label, prev = c["period"].label, c["previous"].label
     no_data = f"no contacts in {prev}"
 
-    def figure(name, attr, fmt):
-        a = getattr(now, attr) if now else None
-        b = getattr(old, attr) if old else None
-        if b is None:
-            change = na(no_data)
-        elif not b:
-            change = na(f"{prev} was 0: a change in % does not apply")
-        else:
-            change = pct(((a or 0) - b) / b, signed=True)
-        return [text(name), fmt(a, f"no contacts in {label}"), fmt(b, no_data), change]
-
     def cash(v, why):
         return money(v, cur, why)
 
     def rate(v, why):
         return pct(v, "no leads reviewed by sales in the month")
+
+    def figure(name, attr, fmt):
+        a = getattr(now, attr) if now else None
+        b = getattr(old, attr) if old else None
+        if b is None:
+            change = na(f"no leads reviewed in {prev}" if fmt is rate and old else no_data)
+        elif fmt is rate:  # a rate changes by percentage points, not by a % of itself
+            change = (
+                na(f"no leads reviewed in {label}")
+                if a is None
+                else Cell(f"{(a - b) * 100:+.0f} pts", round(a - b, 4))
+            )
+        elif not b:
+            change = na(f"{prev} was 0: a change in % does not apply")
+        else:
+            change = pct(((a or 0) - b) / b, signed=True)
+        return [text(name), fmt(a, f"no contacts in {label}"), fmt(b, no_data), change]
 
     headline = Table(
         f"Headline ({label} vs {prev})",
