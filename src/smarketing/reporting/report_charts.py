@@ -104,9 +104,7 @@ def revenue_cost(
 
 
 @lru_cache(maxsize=64)
-def pacing(
-    metrics: tuple[tuple[str, float, float, float, bool], ...], title: str
-) -> bytes | None:
+def pacing(metrics: tuple[tuple[str, float, float, float, bool], ...], title: str) -> bytes | None:
     """Per goal metric (label, target, expected, actual, behind): actual and expected to
     date as % of the period's target; red when planning says the metric is behind."""
     metrics = tuple(m for m in metrics if m[1])
