@@ -89,8 +89,11 @@ def test_not_applicable_is_a_dash_with_its_reason(tiny):
     assert organic[9].text == DASH and "cost" in organic[9].why
 
 
-def test_empty_month_reads_dashes_not_nan(tiny):
-    doc = reports.document(reports.monthly_context("2025-06"))
+@pytest.mark.parametrize(
+    ("kind", "period"), [("monthly", "2025-06"), ("weekly", "2025-W23"), ("management", "2025-06")]
+)
+def test_empty_period_reads_dashes_not_nan(tiny, kind, period):
+    doc = reports.document(reports.BUILDERS[kind](period))
     html = reports.render_html(doc)
     assert not re.search(r"\bnan\b", html, re.I) and "None" not in html
     pdf_text = _pdf_text(reports.render_pdf(doc))
