@@ -140,24 +140,17 @@ def test_mail_carries_html_and_pdf(tiny, settings):
 
     assert send_report("weekly", WEEK) == ["boss@example.com"]
     (msg,) = mail.outbox
-    names = [a[0] for a in msg.attachments]
-    assert names == [f"smarketing-weekly-{WEEK}.html", f"smarketing-weekly-{WEEK}.pdf"]
-    html = msg.alternatives[0][0]
-    assert "<script" not in html and "http" not in re.sub(r'href="[^"]*"', "", html)
-    assert msg.attachments[1][1][:4] == b"%PDF"
-
-
-def test_management_change_of_a_rate_is_in_points(tiny):
-    doc = reports.document(reports.management_context(MONTH))
-    rows = {r[0].text: r for r in doc.table("headline").rows}
-    assert rows["Leads"][2].text == "0" and rows["Leads"][3].text == DASH
-    assert "2025-12 was 0" in rows["Leads"][3].why
-    assert rows["Lead acceptance by sales"][1].text == "0%"  # 1 review, rejected
-
-
-def test_pct_format():
-    from smarketing.reporting.report_doc import pct
-
-    assert pct(330.5, signed=True).text == "+33,050%"
-    assert pct(float("nan")).text == DASH and pct(None, "why").why == "why"
-    assert pct(-1.0, signed=True).text == "-100%"  # a real -100% (spend, no revenue) stays
+    files = [a for a in msg.attachments if isinstance(a, tuple)]
+    images = [a for a in msg.attachments if not isinstance(a, tuple)]
+    assert [f[0] for f in files] == [
+        f"smarketing-weekly-{WEEK}.html",
+        f"smarketing-weekly-{WEEK}.pdf",
+    ]
+    assert files[1][1][:4] == b"%PDF"
+    assert 'src="data:image/png;base64,' in files[0][1]  # the file opens anywhere
+    body = msg.alternatives[0][0]
+    assert "<script" not in body and "data:image" not in body
+    cids = re.findall(r'src="cid:([^"]+)"', body)
+    assert cids and [i["Content-ID"] for i in images] == [f"<{c}>" for c in cids]
+    raw = msg.message().as_string()
+    assert "multipart/related" in raw and "image/png" in raw

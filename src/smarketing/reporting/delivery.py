@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.mime.image import MIMEImage
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -38,14 +40,22 @@ def send_report(kind: str, period: str | None = None, *, force: bool = False) ->
     if not force and ReportDelivery.objects.filter(kind=kind, period=period).exists():
         return []
     doc = reports.document(context)
-    html = reports.render_html(doc)
     msg = EmailMultiAlternatives(
         subject=context["title"],
         body=f"{context['title']}\n\nThe report is attached (HTML and PDF).",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
     )
-    msg.attach_alternative(html, "text/html")
+    # the body's charts are images of the same message (multipart/related, cid: links);
+    # the attached HTML file keeps them inline (data: URIs) so it opens anywhere
+    msg.mixed_subtype = "related"
+    msg.attach_alternative(reports.render_html(doc, cid=True), "text/html")
+    for chart in doc.charts():
+        image = MIMEImage(chart.png, "png")
+        image.add_header("Content-ID", f"<{chart.cid}>")
+        image.add_header("Content-Disposition", "inline", filename=chart.cid.split("@")[0] + ".png")
+        msg.attach(image)
+    html = reports.render_html(doc)
     msg.attach(f"smarketing-{kind}-{period}.html", html, "text/html")
     msg.attach(f"smarketing-{kind}-{period}.pdf", reports.render_pdf(doc), "application/pdf")
     msg.send()

@@ -140,6 +140,7 @@ class Chart:
     png: bytes
     alt: str
     kind: str = "chart"
+    cid: str = ""  # Content-ID of the image in a mailed report (set by the document)
 
     @property
     def data_uri(self) -> str:
@@ -184,6 +185,14 @@ class Document:
     title: str
     subtitle: str
     sections: list[Section]
+
+    def __post_init__(self):
+        for i, chart in enumerate(self.charts(), 1):
+            chart.cid = f"chart{i}.{self.kind}@smarketing"
+
+    def charts(self) -> list[Chart]:
+        """Every chart, in order."""
+        return [b for s in self.sections for b in s.blocks if b.kind == "chart"]
 
     def tables(self) -> list[Table]:
         """Every table with a CSV download, in order."""

@@ -251,9 +251,12 @@ def _doc(report: dict | Document) -> Document:
     return report if isinstance(report, Document) else document(report)
 
 
-def render_html(report: dict | Document) -> str:
-    """The self-contained HTML of a report (inline CSS and chart images, no scripts)."""
-    return render_to_string("reporting/report_standalone.html", {"doc": _doc(report)})
+def render_html(report: dict | Document, *, cid: bool = False) -> str:
+    """The self-contained HTML of a report (inline CSS and chart images, no scripts).
+
+    ``cid``: charts as ``cid:`` references to images attached to the same e-mail (webmail
+    clients such as Gmail do not show ``data:`` images in a message body)."""
+    return render_to_string("reporting/report_standalone.html", {"doc": _doc(report), "cid": cid})
 
 
 def render_pdf(report: dict | Document) -> bytes:
