@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,7 +25,7 @@ def recipients(kind: str) -> list[str]:
 
 
 def send_report(kind: str, period: str | None = None, *, force: bool = False) -> list[str]:
-    """Render and e-mail one report (HTML body + PDF attachment when WeasyPrint is there).
+    """Render and e-mail one report (HTML body, HTML and PDF attachments).
 
     Idempotent: a (kind, period) already sent is not sent again unless ``force`` (a retried
     task must not mail everyone twice). Returns the addresses mailed.
@@ -33,25 +33,31 @@ def send_report(kind: str, period: str | None = None, *, force: bool = False) ->
     if kind not in ("monthly", "weekly"):
         raise reports.ReportError(f"kind: monthly or weekly, got {kind!r}")
     period = period or (last_month() if kind == "monthly" else last_week())
-    build = reports.monthly_context if kind == "monthly" else reports.weekly_context
-    context = build(period)
+    context = reports.BUILDERS[kind](period)
     to = recipients(kind)
     if not to:
         return []
     if not force and ReportDelivery.objects.filter(kind=kind, period=period).exists():
         return []
-    html = reports.render_html(context)
+    doc = reports.document(context)
     msg = EmailMultiAlternatives(
         subject=context["title"],
-        body=f"{context['title']}\n\nThe report is attached (HTML and, when available, PDF).",
+        body=f"{context['title']}\n\nThe report is attached (HTML and PDF).",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
     )
-    msg.attach_alternative(html, "text/html")
+    # the body's charts are images of the same message (multipart/related, cid: links);
+    # the attached HTML file keeps them inline (data: URIs) so it opens anywhere
+    msg.mixed_subtype = "related"
+    msg.attach_alternative(reports.render_html(doc, cid=True), "text/html")
+    for chart in doc.charts():
+        image = MIMEImage(chart.png, "png")
+        image.add_header("Content-ID", f"<{chart.cid}>")
+        image.add_header("Content-Disposition", "inline", filename=chart.cid.split("@")[0] + ".png")
+        msg.attach(image)
+    html = reports.render_html(doc)
     msg.attach(f"smarketing-{kind}-{period}.html", html, "text/html")
-    # PDF is optional; the HTML is self-contained
-    with contextlib.suppress(reports.ReportError):
-        msg.attach(f"smarketing-{kind}-{period}.pdf", reports.render_pdf(html), "application/pdf")
+    msg.attach(f"smarketing-{kind}-{period}.pdf", reports.render_pdf(doc), "application/pdf")
     msg.send()
     try:
         with transaction.atomic():

@@ -1,12 +1,16 @@
 """The monthly report, the weekly smarketing brief and the monthly management summary.
 
 Every figure comes from the closed-loop maths (the same numbers as the dashboards); the
-context builders return plain dicts, rendered by self-contained templates (inline CSS, no
-scripts) so the HTML can be mailed or converted to PDF as is.
+context builders return plain dicts; :mod:`~smarketing.reporting.report_layout` lays a
+context out as one document, rendered as self-contained HTML (inline CSS, charts as
+``data:`` images, no scripts: it can be mailed as is), as PDF (fpdf2) and as CSV per table.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import UTC, timedelta
 
 import pandas as pd
@@ -19,6 +23,7 @@ from smarketing.crm.models import Campaign, Deal, SalesInsight
 from smarketing.reporting import datasets as ds
 from smarketing.reporting import selectors
 from smarketing.reporting.filters import Filters
+from smarketing.reporting.report_doc import Document
 
 BREAKDOWNS = ("channel", "campaign", "persona", "segment", "content")
 
@@ -27,16 +32,23 @@ class ReportError(ValueError):
     """Bad report input (the message names the field)."""
 
 
+FORMATS = {
+    "month": (re.compile(r"\d{4}-\d{2}"), "YYYY-MM, e.g. 2026-03"),
+    "week": (re.compile(r"\d{4}-W\d{2}"), "YYYY-Www (ISO week), e.g. 2026-W05"),
+}
+
+
 def _period(text: str, kind: str):
+    """The period of a month (``2026-03``) or ISO week (``2026-W05``); ReportError names the
+    field and the expected form."""
+    pattern, form = FORMATS[kind]
+    text = (text or "").strip()
+    if not pattern.fullmatch(text):
+        raise ReportError(f"{kind}: use {form}; got {text!r}")
     try:
-        p = parse_period(text)
+        return parse_period(text)
     except PlanningError as exc:
         raise ReportError(f"{kind}: {exc}") from None
-    if kind == "month" and (len(p.label) != 7 or not p.label[5:].isdigit()):
-        raise ReportError(f"month: use YYYY-MM, got {text!r}")
-    if kind == "week" and "-W" not in p.label:
-        raise ReportError(f"week: use YYYY-Www (ISO week), got {text!r}")
-    return p
 
 
 def _goal_pacing(period_label: str):
@@ -221,25 +233,54 @@ def management_context(month: str) -> dict:
     }
 
 
-TEMPLATES = {
-    "monthly": "reporting/report_monthly.html",
-    "weekly": "reporting/report_weekly.html",
-    "management": "reporting/report_management.html",
+BUILDERS = {
+    "monthly": monthly_context,
+    "weekly": weekly_context,
+    "management": management_context,
 }
 
 
-def render_html(context: dict) -> str:
-    """The self-contained HTML of a report context."""
-    return render_to_string(TEMPLATES[context["kind"]], context)
+def document(context: dict) -> Document:
+    """The laid-out document of a report context (sections, tables, charts)."""
+    from smarketing.reporting.report_layout import document as layout  # noqa: PLC0415
+
+    return layout(context)
 
 
-def render_pdf(html: str) -> bytes:
-    """PDF of a report's HTML with WeasyPrint (optional dependency; clear error when absent)."""
-    try:
-        import weasyprint  # noqa: PLC0415
-    except (ImportError, OSError) as exc:
-        raise ReportError(
-            "PDF needs WeasyPrint: pip install weasyprint (and the Debian packages "
-            f"libpango-1.0-0 libpangoft2-1.0-0); {exc}"
-        ) from None
-    return weasyprint.HTML(string=html).write_pdf()
+def _doc(report: dict | Document) -> Document:
+    return report if isinstance(report, Document) else document(report)
+
+
+def render_html(report: dict | Document, *, cid: bool = False) -> str:
+    """The self-contained HTML of a report (inline CSS and chart images, no scripts).
+
+    ``cid``: charts as ``cid:`` references to images attached to the same e-mail (webmail
+    clients such as Gmail do not show ``data:`` images in a message body)."""
+    return render_to_string("reporting/report_standalone.html", {"doc": _doc(report), "cid": cid})
+
+
+def render_pdf(report: dict | Document) -> bytes:
+    """The PDF of a report: the same document as the HTML, charts included (fpdf2)."""
+    from smarketing.reporting.report_pdf import render  # noqa: PLC0415
+
+    return render(_doc(report))
+
+
+def render_csv(report: dict | Document, table: str | None = None) -> str:
+    """One table of a report as CSV (the first table when ``table`` is not given).
+
+    Raw values (no thousands separators, ratios as fractions); a figure that does not apply
+    is empty. Raises :class:`ReportError` naming the tables when ``table`` is unknown.
+    """
+    doc = _doc(report)
+    tables = doc.tables()
+    t = doc.table(table) if table else (tables[0] if tables else None)
+    if t is None:
+        names = ", ".join(x.name for x in tables)
+        raise ReportError(f"table: {table!r} is not a table of this report (one of: {names})")
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(t.columns)
+    for row in t.rows:
+        w.writerow(["" if c.value is None else c.value for c in row])
+    return out.getvalue()

@@ -1,8 +1,9 @@
 """``smarketing report``: render the monthly report, weekly brief or management summary.
 
-smarketing report monthly --month 2026-03 --format html|pdf -o report.html
+smarketing report monthly --month 2026-03 --format html|pdf|csv -o report.html
 smarketing report weekly --week 2026-W10 [-o brief.html]
 smarketing report management --month 2026-03 [-o summary.pdf --format pdf]
+smarketing report monthly --month 2026-03 --format csv --table funnel   # one table as CSV
 smarketing report send monthly|weekly [--period P]   # e-mail to the configured recipients
 """
 
@@ -17,15 +18,17 @@ from smarketing.reporting.report_views import last_month, last_week
 
 
 class Command(BaseCommand):
-    help = "Render the monthly report, the weekly brief or the management summary (HTML or PDF)."
+    help = "Render the monthly report, the weekly brief or the management summary (HTML, PDF, CSV)."
+    requires_system_checks = []  # renders files; serves no page (no URL checks at start)
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="kind", required=True)
         for kind, flag in (("monthly", "--month"), ("management", "--month"), ("weekly", "--week")):
             p = sub.add_parser(kind)
             p.add_argument(flag, dest="period", help="YYYY-MM" if flag == "--month" else "YYYY-Www")
-            p.add_argument("--format", choices=["html", "pdf"], default="html")
-            p.add_argument("-o", "--output", help="file to write (default: stdout for HTML)")
+            p.add_argument("--format", choices=["html", "pdf", "csv"], default="html")
+            p.add_argument("--table", help="CSV: the table to write (default: the first)")
+            p.add_argument("-o", "--output", help="file to write (default: stdout for HTML/CSV)")
         s = sub.add_parser("send")
         s.add_argument("what", choices=["monthly", "weekly"])
         s.add_argument("--period")
@@ -41,21 +44,21 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"sent to {len(sent)} recipient(s)" if sent else "nothing sent")
             return
-        build = {
-            "monthly": reports.monthly_context,
-            "weekly": reports.weekly_context,
-            "management": reports.management_context,
-        }[opts["kind"]]
+        if opts["format"] == "pdf" and not opts["output"]:
+            raise CommandError("PDF output needs -o FILE")
         period = opts["period"] or (last_week() if opts["kind"] == "weekly" else last_month())
         try:
-            html = reports.render_html(build(period))
-            data = reports.render_pdf(html) if opts["format"] == "pdf" else html.encode()
+            doc = reports.document(reports.BUILDERS[opts["kind"]](period))
+            if opts["format"] == "pdf":
+                data = reports.render_pdf(doc)
+            elif opts["format"] == "csv":
+                data = reports.render_csv(doc, opts["table"]).encode()
+            else:
+                data = reports.render_html(doc).encode()
         except reports.ReportError as exc:
             raise CommandError(str(exc)) from None
         if opts["output"]:
             Path(opts["output"]).write_bytes(data)
             self.stdout.write(f"wrote {opts['output']} ({len(data):,} bytes)")
-        elif opts["format"] == "pdf":
-            raise CommandError("PDF output needs -o FILE")
         else:
-            self.stdout.write(html)
+            self.stdout.write(data.decode())
