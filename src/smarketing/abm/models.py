@@ -75,6 +75,9 @@ class AccountScoreHistory(models.Model):
         ordering = ["account", "-at"]
         indexes = [models.Index(fields=["account", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.account_id} at {self.at:%Y-%m-%d}: fit {self.fit:.0f}, engagement {self.engagement:.0f}"
+
 
 class AccountStageChange(models.Model):
     """A move of an account in the account funnel: when, from, to, and by which rule."""
@@ -87,6 +90,9 @@ class AccountStageChange(models.Model):
 
     class Meta:
         ordering = ["account", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_stage or '—'} -> {self.to_stage}"
 
 
 class TargetList(models.Model):
