@@ -10,8 +10,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Max
 from django.utils import timezone
 
 from smarketing.abm.models import (
@@ -24,8 +23,7 @@ from smarketing.abm.models import (
 )
 from smarketing.abm.selectors import active_icp
 from smarketing.analytics.abm import IcpError, engagement_scores, fit_score, load_icp
-from smarketing.analytics.abm.engagement import TouchCount
-from smarketing.crm.models import Account, Deal, Touchpoint
+from smarketing.crm.models import Account, Contact, Deal
 from smarketing.crm.normalize import InvalidValue, normalize_domain
 
 log = logging.getLogger(__name__)
@@ -142,22 +140,36 @@ def do_apply_tier_rules(*, by=None) -> int:
 
 
 def _touch_counts(account_ids, start: dt.datetime):
-    rows = Touchpoint.objects.filter(occurred_at__gte=start)
-    rows = rows.annotate(acc=Coalesce("account_id", "contact__account_id")).filter(
-        acc__isnull=False
+    """Touch counts per (account, contact, kind, day) since ``start`` as a DataFrame: one
+    grouped query (the day from the stored UTC time, no per-row date function), personas
+    joined in pandas."""
+    from django.db import connection
+
+    day = "substr(occurred_at, 1, 10)" if connection.vendor == "sqlite" else "CAST(occurred_at AT TIME ZONE 'UTC' AS date)"
+    sql = (
+        f"SELECT account_id, contact_id, kind, {day}, COUNT(*) FROM crm_touchpoint "
+        "WHERE occurred_at >= %s AND account_id IS NOT NULL"
     )
+    params: list = [start]
     if account_ids is not None:
-        rows = rows.filter(acc__in=list(account_ids))
-    grouped = (
-        rows.annotate(day=TruncDate("occurred_at"))
-        .values("acc", "contact_id", "contact__persona__name", "kind", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for r in grouped.iterator(chunk_size=20000):
-        yield TouchCount(
-            r["acc"], r["contact_id"], r["contact__persona__name"], r["kind"], r["day"], r["n"]
-        )
+        ids = [int(i) for i in account_ids]
+        sql += f" AND account_id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    sql += f" GROUP BY account_id, contact_id, kind, {day}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["account_id", "contact_id", "kind", "day", "n"])
+    contact_ids = set(frame["contact_id"].dropna().astype(int))
+    personas = Contact.objects.filter(persona__isnull=False)
+    if len(contact_ids) < 20000:
+        personas = personas.filter(pk__in=contact_ids)
+    names = dict(personas.values_list("pk", "persona__name"))
+    frame["persona"] = frame["contact_id"].map(names)
+    frame["day"] = pd.to_datetime(frame["day"].astype(str).str[:10]).dt.date
+    return frame
 
 
 def _stage(
@@ -176,6 +188,25 @@ def _stage(
     if engaged_personas or engagement >= 20:
         return "engaged", f"engagement {engagement:.0f}"
     return "target", "on the target list"
+
+
+def _update_profiles(profiles, fields) -> None:
+    """One ``UPDATE ... WHERE id = %s`` executed for many rows (Django's ``bulk_update`` builds a
+    CASE per field per row, which is slow for thousands of accounts)."""
+    from django.db import connection
+
+    if not profiles:
+        return
+    table = AccountProfile._meta.db_table
+    columns = [AccountProfile._meta.get_field(f) for f in fields]
+    sql = f"UPDATE {table} SET " + ", ".join(f"{c.column} = %s" for c in columns) + " WHERE id = %s"
+    rows = [
+        [c.get_db_prep_save(getattr(p, c.attname), connection) for c in columns] + [p.pk]
+        for p in profiles
+    ]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
 
 
 def do_recompute_accounts(*, account_ids=None, as_of: dt.datetime | None = None) -> int:
@@ -255,7 +286,8 @@ def do_recompute_accounts(*, account_ids=None, as_of: dt.datetime | None = None)
             history.append(
                 AccountScoreHistory(account_id=account.pk, at=as_of, fit=fit, engagement=score)
             )
-        if stage != old.stage:
+        stage_moved = stage != old.stage
+        if stage_moved:
             moves.append(
                 AccountStageChange(
                     account_id=account.pk,
@@ -266,14 +298,18 @@ def do_recompute_accounts(*, account_ids=None, as_of: dt.datetime | None = None)
                 )
             )
             old.stage, old.stage_changed_at = stage, as_of
+        before = {k: getattr(old, k) for k in values if k != "computed_at"}
         for k, v in values.items():
             setattr(old, k, v)
-        changed.append(old)
+        if stage_moved or any(before[k] != values[k] for k in before):
+            changed.append(old)
     fields = ["fit", "fit_reasons", "engagement", "engagement_words", "touches", "people",
               "engaged_personas", "last_touch", "computed_at", "stage", "stage_changed_at"]  # fmt: skip
     with transaction.atomic():
         AccountProfile.objects.bulk_create(new, batch_size=2000)
-        AccountProfile.objects.bulk_update(changed, fields, batch_size=2000)
+        _update_profiles(changed, fields)
+        stamp = AccountProfile.objects.all() if account_ids is None else AccountProfile.objects.filter(account_id__in=ids)
+        stamp.update(computed_at=as_of)
         AccountScoreHistory.objects.bulk_create(history, batch_size=5000)
         AccountStageChange.objects.bulk_create(moves, batch_size=5000)
     return len(accounts)

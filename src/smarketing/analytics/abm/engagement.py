@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smarketing.analytics.abm.icp import IcpDocument
@@ -56,10 +54,14 @@ class AccountEngagement:
         return f"{self.touches:,} touches from {people}: {parts}."
 
 
-def engagement_scores(
-    rows: Iterable[TouchCount], doc: IcpDocument, *, as_of: dt.date
-) -> dict[int, AccountEngagement]:
+COLUMNS = ("account_id", "contact_id", "persona", "kind", "day", "n")
+
+
+def engagement_scores(rows, doc: IcpDocument, *, as_of: dt.date) -> dict[int, AccountEngagement]:
     """Engagement per account from touch counts (only the ICP's window counts).
+
+    ``rows``: :class:`TouchCount` items, or a pandas DataFrame with the columns of
+    :data:`COLUMNS` (``day`` as dates) — the fast path for every account of a company.
 
     >>> from smarketing.analytics.abm.icp import default_icp_text, load_icp
     >>> doc = load_icp(default_icp_text())
@@ -70,30 +72,47 @@ def engagement_scores(
     >>> e.points, round(e.score, 1), e.people, sorted(e.engaged_personas)
     (17.0, 24.7, 2, ['Finance Fred'])
     """
-    start = as_of - dt.timedelta(days=doc.window_days)
-    engaged_from = as_of - dt.timedelta(days=doc.engaged_days)
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(rows, pd.DataFrame):
+        df = rows
+    else:
+        df = pd.DataFrame([tuple(getattr(r, c) for c in COLUMNS) for r in rows], columns=list(COLUMNS))
+    if df.empty:
+        return {}
+    age = (pd.Timestamp(as_of) - pd.to_datetime(df["day"])).dt.days.to_numpy()
+    keep = (age >= 0) & (age <= doc.window_days)
+    df = df.loc[keep].copy()
+    if df.empty:
+        return {}
+    age = age[keep]
+    weight = df["kind"].map(doc.kind_weights).fillna(0.0).to_numpy(dtype=float)
+    multiplier = df["persona"].map(doc.persona_weights).fillna(1.0).to_numpy(dtype=float)
+    n = df["n"].to_numpy(dtype=float)
+    df["points"] = n * weight * multiplier * np.exp(-math.log(2) / doc.half_life_days * age)
+    grouped = df.groupby("account_id")
+    totals = grouped.agg(points=("points", "sum"), touches=("n", "sum"), last=("day", "max"),
+                         people=("contact_id", "nunique"))  # fmt: skip
+    kinds = df.groupby(["account_id", "kind"])["n"].sum()
+    recent = df.loc[(age <= doc.engaged_days) & df["persona"].notna(), ["account_id", "persona"]]
+    personas = recent.drop_duplicates().groupby("account_id")["persona"].agg(set)
     out: dict[int, AccountEngagement] = {}
-    people: dict[int, set] = defaultdict(set)
-    decay = math.log(2) / doc.half_life_days
-    for r in rows:
-        if r.day < start or r.day > as_of:
-            continue
-        e = out.get(r.account_id)
-        if e is None:
-            e = out[r.account_id] = AccountEngagement(r.account_id)
-        weight = doc.kind_weights.get(r.kind, 0.0)
-        multiplier = doc.persona_weights.get(r.persona or "", 1.0)
-        e.points += r.n * weight * multiplier * math.exp(-decay * (as_of - r.day).days)
-        e.touches += r.n
-        e.by_kind[r.kind] = e.by_kind.get(r.kind, 0) + r.n
-        if r.contact_id is not None:
-            people[r.account_id].add(r.contact_id)
-        if e.last_touch is None or r.day > e.last_touch:
-            e.last_touch = r.day
-        if r.persona and r.day >= engaged_from:
-            e.engaged_personas.add(r.persona)
-    for account_id, e in out.items():
-        e.people = len(people[account_id])
-        e.points = round(e.points, 4)
-        e.score = 100.0 * (1.0 - math.exp(-max(e.points, 0.0) / doc.scale))
+    by_kind: dict[int, dict[str, int]] = {}
+    for (account_id, kind), count in kinds.items():
+        by_kind.setdefault(int(account_id), {})[kind] = int(count)
+    for account_id, row in totals.iterrows():
+        aid = int(account_id)
+        points = round(float(row["points"]), 4)
+        last = row["last"]
+        out[aid] = AccountEngagement(
+            account_id=aid,
+            score=100.0 * (1.0 - math.exp(-max(points, 0.0) / doc.scale)),
+            points=points,
+            touches=int(row["touches"]),
+            people=int(row["people"]),
+            last_touch=last if isinstance(last, dt.date) else pd.Timestamp(last).date(),
+            engaged_personas=set(personas.get(account_id, set())),
+            by_kind=by_kind.get(aid, {}),
+        )
     return out
