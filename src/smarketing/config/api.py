@@ -38,6 +38,7 @@ API_APPS = [
     "ingest",
     "ingest.csvimport",
     "attribution",
+    "abm",
 ]
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "smarketing.content",
     "smarketing.reporting",
     "smarketing.attribution",
+    "smarketing.abm",
     "smarketing.ingest",
     "smarketing.ingest.csvimport",
     "smarketing.demo",

@@ -26,6 +26,7 @@ _APP_URLS = {
     "ingest": "ingest",
     "ingest.csvimport": "csvimport",
     "attribution": "attribution",
+    "abm": "abm",
 }
 for _module, _namespace in _APP_URLS.items():
     if importlib.util.find_spec(f"smarketing.{_module}.urls") is not None:

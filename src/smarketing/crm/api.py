@@ -1,13 +1,15 @@
-"""Read endpoints of the system of record: contacts, accounts, deals, campaigns, touchpoints."""
+"""Read endpoints of the system of record: contacts, deals, campaigns, touchpoints.
+
+Accounts are served by :mod:`smarketing.abm.api` (the same fields plus tier, scores, stage and
+buying-committee coverage).
+"""
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from smarketing.crm.models import Account, Campaign, Contact, Deal, Touchpoint
+from smarketing.crm.models import Campaign, Contact, Deal, Touchpoint
 from smarketing.crm.schemas import (
-    AccountFilter,
-    AccountOut,
     CampaignFilter,
     CampaignOut,
     ContactFilter,
@@ -31,18 +33,6 @@ def list_contacts(request, filters: Query[ContactFilter]):
 @router.get("/contacts/{contact_id}", response=ContactOut)
 def get_contact(request, contact_id: int):
     return get_object_or_404(Contact, pk=contact_id)
-
-
-@router.get("/accounts", response=list[AccountOut])
-@paginate(LimitOffsetPagination)
-def list_accounts(request, filters: Query[AccountFilter]):
-    """Accounts by name; filter by domain, industry, country, target flag, owner."""
-    return filters.filter(Account.objects.order_by("name", "id"))
-
-
-@router.get("/accounts/{account_id}", response=AccountOut)
-def get_account(request, account_id: int):
-    return get_object_or_404(Account, pk=account_id)
 
 
 @router.get("/deals", response=list[DealOut])

@@ -7,6 +7,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Leads", "web:leads"),
     ("Inbox", "funnel:inbox"),
     ("Accounts", "web:accounts"),
+    ("ABM", "abm:dashboard"),
     ("Deals", "web:deals"),
     ("Campaigns", "web:campaigns"),
     ("Attribution", "attribution:index"),
