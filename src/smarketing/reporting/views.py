@@ -6,7 +6,6 @@ Views validate (bad filters -> 400 naming the field), call datasets/selectors an
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,32 +13,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.closedloop import DIMENSIONS
 from smarketing.reporting import actions, selectors
 from smarketing.reporting import cache as result_cache
 from smarketing.reporting import datasets as ds
-from smarketing.reporting.charts import DASHBOARDS, chart, figure_json
+from smarketing.reporting.charts import DASHBOARDS, chart
 from smarketing.reporting.filters import FilterError, Filters, parse_filters
 from smarketing.reporting.models import ShareLink
 from smarketing.reporting.share import resolve_share
+from smarketing.web import charts as web_charts
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-@cache_control(max_age=86400, public=True)
-def plotly_js(request):
-    """Plotly's JavaScript, served from the installed ``plotly`` package (no CDN)."""
-    return HttpResponse(_plotly_js(), content_type="application/javascript")
 
 
 def _bad(message: str):
@@ -102,10 +88,13 @@ def _cards(name: str, ctx: ds.Context) -> list[dict]:
         if df is None:
             card["unavailable"] = c.unavailable if not card.get("error") else "Could not compute."
             card["csv"] = None
-        elif df.empty:
-            card["empty"] = True
         else:
-            card["figure"] = figure_json(c.figure(df))
+            # The dashboard's name in the element ids: two dashboards' charts never collide.
+            card["chart"] = web_charts.chart(
+                None if df.empty else c.figure(df),
+                name=f"{name}-{c.name}",
+                title=c.title,
+            )
         cards.append(card)
     return cards
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smarketing.web import views
+from smarketing.web import charts, views
 
 app_name = "web"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("deals/", views.deals, name="deals"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("healthz", views.healthz, name="healthz"),
+    path("assets/plotly.js", charts.plotly_js, name="plotly_js"),
 ]
