@@ -28,6 +28,8 @@ CONVERSION_LABELS = {
     "opportunity": "Opportunity created (pipeline)",
     "won": "Deal won (revenue)",
 }
+#: Conversions that carry a value (pipeline, revenue): value and ROI apply only to these.
+VALUED = {"opportunity", "won"}
 
 
 def comparison_figure(comparison: dict, *, selected: str) -> go.Figure:
@@ -128,6 +130,11 @@ def index(request):
         "weights": ",".join(f"{k}={v:g}" for k, v in query.weights or ()),
         "cost_levels": COST_LEVELS,
         "compared": COMPARED_MODELS,
+        "has_value": query.conversion in VALUED,
+        "no_value": (
+            f"{CONVERSION_LABELS[query.conversion]} conversions carry no value, so value and "
+            "ROI do not apply: choose Opportunity or Deal won"
+        ),
     }
     if result is not None:
         bounds = {i["key"]: i for i in result.get("intervals", {}).get("keys", [])}

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from smarketing.web import charts, views
 
@@ -14,4 +16,6 @@ urlpatterns = [
     path("campaigns/", views.campaigns, name="campaigns"),
     path("healthz", views.healthz, name="healthz"),
     path("assets/plotly.js", charts.plotly_js, name="plotly_js"),
+    # Browsers ask for /favicon.ico whatever the page says: answer with the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
 ]
