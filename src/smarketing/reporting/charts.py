@@ -108,6 +108,8 @@ def roi_figure(df: pd.DataFrame) -> go.Figure:
             "title": "ROI (%)",
             "tickformat": ".0%",
             "showgrid": False,
+            "rangemode": "tozero",
+            "zeroline": True,
         },
         height=400,
     )
