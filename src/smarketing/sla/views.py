@@ -119,7 +119,7 @@ def compliance_chart(reps: list[dict], *, month: str) -> dict:
     style(
         fig,
         x_title="Rep",
-        y_title="Leads whose commitment was met (%)",
+        y_title="Commitment met (%)",
         barmode="group",
         yaxis={"range": [0, 100], "ticksuffix": "%"},
     )

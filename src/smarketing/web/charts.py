@@ -20,8 +20,12 @@ import plotly.io as pio
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 
-#: A colour-blind-safe palette (Okabe & Ito, 2008) in an order that keeps neighbours apart.
-COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#555555"]
+#: A colour-blind-safe palette (Okabe & Ito, 2008), then two of Paul Tol's for charts of ten series
+#: (the attribution comparison draws ten models).
+COLORS = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#555555",
+    "#882255", "#999933",
+]  # fmt: skip
 EMPTY = "No data for these filters."
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 _SLUG = re.compile(r"[^a-z0-9-]+")
