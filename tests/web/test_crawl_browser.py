@@ -153,6 +153,8 @@ def test_every_page_and_chart_as_every_role(live_server, browser):
             # record details are the same for every role: the marketing manager opens them.
             if "?" in path or (is_variant(path) and username != "maria"):
                 continue
+            if path == "/api/docs" and username != "maria":  # the same page for every role
+                continue
             where[:] = [f"{role} {path}"]
             started = time.monotonic()
             _check_page(page, base, path, role, problems)
