@@ -51,7 +51,6 @@ def bars(
     category_title: str | None = None,
     horizontal: bool = False,
     stack: bool = False,
-    dates: bool = False,
 ):
     """Bars of ``ys`` per ``x`` category; ``value_title`` names the value axis with its unit."""
 
@@ -65,7 +64,7 @@ def bars(
         kw = {"barmode": "stack" if stack else "group", "showlegend": len(ys) > 1}
         value, category = _text(value_title), category_title
         # Labels such as campaign names may look like numbers: keep them categories.
-        axis = {} if dates else {"type": "category"}
+        axis = {"type": "category"}
         if horizontal:
             kw["yaxis"] = {"autorange": "reversed", **axis}
             kw["height"] = max(320, 22 * len(df) + 100)
@@ -112,6 +111,30 @@ def roi_figure(df: pd.DataFrame) -> go.Figure:
             "zeroline": True,
         },
         height=400,
+    )
+
+
+def won_figure(df: pd.DataFrame) -> go.Figure:
+    """Revenue won per day (bars, left axis) and the number of deals won (markers, right)."""
+    fig = go.Figure()
+    days = df["day"].astype(str)
+    fig.add_bar(x=days, y=df["revenue"], name="revenue")
+    fig.add_scatter(
+        x=days, y=df["won_deals"], name="won deals", mode="markers", yaxis="y2",
+        marker={"size": 9},
+    )  # fmt: skip
+    return style(
+        fig,
+        x_title="Day",
+        y_title=money("Revenue"),
+        margin={"l": 64, "r": 64, "t": 16, "b": 56},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": "Won deals",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
     )
 
 
@@ -198,9 +221,7 @@ DASHBOARDS: dict[str, tuple[str, str, list[Chart]]] = {
                 "won",
                 "Won deals and revenue per day",
                 ds.won_over_time,
-                bars(
-                    "day", ["revenue"], value_title=lambda: money("Revenue"), category_title="Day"
-                ),
+                won_figure,
             ),
             Chart(
                 "activity",
