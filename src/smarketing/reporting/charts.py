@@ -5,6 +5,7 @@ A chart is ``(name, title, dataset, figure)``: the dataset (``datasets.py``) is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -134,6 +135,8 @@ def won_figure(df: pd.DataFrame) -> go.Figure:
             "title": "Won deals",
             "rangemode": "tozero",
             "showgrid": False,
+            # whole deals only: about four ticks, never a fraction of a deal
+            "dtick": max(1, math.ceil(float(df["won_deals"].max() or 0) / 4)),
         },
     )
 
@@ -160,10 +163,10 @@ def depth_figure(df: pd.DataFrame) -> go.Figure:
             "side": "right",
             "title": "Leads worked (%)",
             "range": [0, 105],
-            "ticksuffix": "%",
             "showgrid": False,
             "tickmode": "array",
             "tickvals": [0, 25, 50, 75, 100],
+            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
         },
     )
 
