@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -72,6 +73,8 @@ def test_plotly_served_from_the_package_cached_by_etag(client, url):
     assert b"plotly" in r.content[:3000].lower() and "max-age=86400" in r["Cache-Control"]
     again = client.get(url, HTTP_IF_NONE_MATCH=r["ETag"])
     assert again.status_code == 304 and not again.content
+    zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == r.content
 
 
 def test_api_docs_use_ninja_s_bundled_swagger(client):

@@ -10,6 +10,7 @@ JavaScript is served from the installed ``plotly`` package by :func:`plotly_js` 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -139,22 +140,27 @@ def chart(
 
 
 @lru_cache(maxsize=1)
-def _plotly_source() -> tuple[bytes, str]:
+def _plotly_source() -> tuple[bytes, bytes, str]:
+    """Plotly's bundle, gzipped once (4.8 MB -> about 1.4 MB on the wire), and its ETag."""
     from plotly.offline import get_plotlyjs
 
     body = get_plotlyjs().encode()
-    return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+    return body, gzip.compress(body, mtime=0), '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
 
 def plotly_js(request):
     """Plotly's JavaScript from the installed ``plotly`` package (the product works offline).
 
     One URL for every page; cached by the browser for a day and revalidated by ETag."""
-    body, etag = _plotly_source()
+    body, zipped, etag = _plotly_source()
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(zipped, content_type="application/javascript")
+        response["Content-Encoding"] = "gzip"
     else:
         response = HttpResponse(body, content_type="application/javascript")
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=86400"
+    response["Vary"] = "Accept-Encoding"
     return response
