@@ -22,7 +22,7 @@ def test_changing_the_model_updates_the_table(journeys, make_user, live_server, 
     assert "Paid Search" in table.inner_text()
     assert "Sales meeting" not in table.locator("tbody tr").first.inner_text()
     page.wait_for_function("typeof Plotly !== 'undefined'")
-    assert page.locator("#comparison-chart .main-svg").count() > 0
+    assert page.locator("#chart-attribution-comparison .main-svg").count() > 0
 
     page.select_option("#f-model", "last_touch")  # submits the form on change
     page.wait_for_selector("#credit-table[data-model='last_touch']")

@@ -51,6 +51,6 @@ def test_demo_company_credits_sum_to_totals_and_sales_gets_credit(demo_company, 
     response = client.get("/attribution/?model=markov&by=campaign&conversion=won")
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="credit-table"' in html and "comparison-data" in html
+    assert 'id="credit-table"' in html and "chart-attribution-comparison-data" in html
     assert 'data-team="sales"' in html and 'data-team="marketing"' in html
     assert "ROI" in html

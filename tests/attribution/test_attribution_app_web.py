@@ -27,8 +27,8 @@ def test_page_renders_controls_table_chart_and_split(journeys, viewer, client):
     html = r.content.decode()
     for needle in ('name="model"', 'name="by"', 'name="conversion"', 'name="since"',
                    'name="until"', 'name="account_level"', 'id="credit-table"',
-                   'id="comparison-chart"', 'id="disagreements"', 'data-team="sales"',
-                   "attribution:plotly_js" and "/attribution/plotly.js"):  # fmt: skip
+                   'id="chart-attribution-comparison"', 'id="disagreements"', 'data-team="sales"',
+                   "/assets/plotly.js"):  # fmt: skip
         assert needle in html, needle
     assert "Organic Search" in html and "Sales meeting" in html
     assert "cdn" not in html.lower()

@@ -30,11 +30,11 @@ from smarketing.analytics.attribution import (
     compare_models,
     normalize_model,
 )
+from smarketing.attribution import adapter
+from smarketing.attribution.adapter import CONVERSIONS, LEVELS
 from smarketing.core import ibis_db
 from smarketing.crm.models import CampaignCost, Deal, DealStageChange, Touchpoint
 from smarketing.funnel.models import StageChange
-from smarketing.attribution import adapter
-from smarketing.attribution.adapter import CONVERSIONS, LEVELS
 
 #: Models of the comparison chart (``custom`` needs weights, so it is not compared).
 COMPARED_MODELS = (

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-from functools import lru_cache
 
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.views.decorators.cache import cache_control
-from plotly.utils import PlotlyJSONEncoder
 
 from smarketing.attribution import selectors
 from smarketing.attribution.adapter import CONVERSIONS, COST_LEVELS, LEVELS
 from smarketing.attribution.selectors import COMPARED_MODELS, QueryError
+from smarketing.web.charts import chart, style
 
 #: Keys shown in the comparison chart (largest credit under any model first).
 CHART_KEYS = 12
@@ -31,23 +28,12 @@ CONVERSION_LABELS = {
     "opportunity": "Opportunity created (pipeline)",
     "won": "Deal won (revenue)",
 }
+#: Conversions that carry a value (pipeline, revenue): value and ROI apply only to these.
+VALUED = {"opportunity", "won"}
 
 
-@lru_cache(maxsize=1)
-def _plotly_source() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-@cache_control(max_age=86400, public=True)
-def plotly_js(request):
-    """Plotly's JavaScript, served from the installed ``plotly`` package (no CDN)."""
-    return HttpResponse(_plotly_source(), content_type="application/javascript")
-
-
-def comparison_figure(comparison: dict, *, selected: str) -> str:
-    """Grouped bars: each key's share under every model (Plotly figure JSON)."""
+def comparison_figure(comparison: dict, *, selected: str) -> go.Figure:
+    """Grouped bars: each key's share under every model."""
     rows = sorted(comparison["rows"], key=lambda r: (-max(r["shares"].values()), r["key"]))
     rows = rows[:CHART_KEYS]
     keys = [r["key"] for r in rows]
@@ -61,14 +47,15 @@ def comparison_figure(comparison: dict, *, selected: str) -> str:
             marker_line_color="#111",
             hovertemplate="%{x}<br>" + model + ": %{y:.1%}<extra></extra>",
         )
-    fig.update_layout(
+    return style(
+        fig,
+        y_title="Share of credit (%)",
         barmode="group",
         height=420,
-        margin={"l": 50, "r": 10, "t": 10, "b": 110},
-        yaxis={"tickformat": ".0%", "title": "share of credit"},
+        margin={"l": 64, "r": 16, "t": 10, "b": 110},
+        yaxis={"tickformat": ".0%"},
         legend={"orientation": "h", "y": 1.12},
     )
-    return json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder)
 
 
 def disagreements(comparison: dict, *, limit: int = 6) -> list[dict]:
@@ -143,6 +130,11 @@ def index(request):
         "weights": ",".join(f"{k}={v:g}" for k, v in query.weights or ()),
         "cost_levels": COST_LEVELS,
         "compared": COMPARED_MODELS,
+        "has_value": query.conversion in VALUED,
+        "no_value": (
+            f"{CONVERSION_LABELS[query.conversion]} conversions carry no value, so value and "
+            "ROI do not apply: choose Opportunity or Deal won"
+        ),
     }
     if result is not None:
         bounds = {i["key"]: i for i in result.get("intervals", {}).get("keys", [])}
@@ -150,7 +142,11 @@ def index(request):
         context["has_cost"] = any("cost" in c for c in result["credits"])
         context["has_intervals"] = bool(bounds)
         context["team"] = data["team"]["credits"] if data["team"] else []
-        context["chart"] = comparison_figure(data["comparison"], selected=query.model)
+        context["chart"] = chart(
+            comparison_figure(data["comparison"], selected=query.model),
+            name="attribution-comparison",
+            title=f"Share of {query.conversion} credit by {query.by} under each model",
+        )
         context["disagreements"] = disagreements(data["comparison"])
     return render(request, "attribution/index.html", context)
 

@@ -2,7 +2,8 @@
 
 Variables (see docs/operations.md): ``DATABASE_URL``, ``SECRET_KEY``, ``DEBUG``,
 ``ALLOWED_HOSTS``, ``SMARKETING_PRODUCTION``, ``SMARKETING_DATA_DIR``, ``REDIS_URL``,
-``CSRF_TRUSTED_ORIGINS``, ``EMAIL_URL``-style SMTP settings (``EMAIL_HOST`` …).
+``CSRF_TRUSTED_ORIGINS``, ``SMARKETING_CURRENCY``, ``EMAIL_URL``-style SMTP settings
+(``EMAIL_HOST`` …).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves its bundled Swagger UI at /api/docs: no CDN, works offline
     "smarketing.core",
     "smarketing.crm",
     "smarketing.funnel",
@@ -119,6 +121,13 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# The company's currency (ISO 4217 code): chart axes and money labels name it.
+SMARKETING_CURRENCY = os.environ.get("SMARKETING_CURRENCY", "USD").strip().upper()
+if not (len(SMARKETING_CURRENCY) == 3 and SMARKETING_CURRENCY.isalpha()):
+    raise ConfigError(
+        f"SMARKETING_CURRENCY={SMARKETING_CURRENCY!r} is not a 3-letter currency code (e.g. USD)"
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = data_dir() / "static"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,17 +9,17 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from plotly.utils import PlotlyJSONEncoder
 
 from smarketing.analytics.planning import RATE_NAMES, PlanningError, parse_period
 from smarketing.core.audit import acting_as
 from smarketing.planning import selectors
 from smarketing.planning.actions import do_save_goal
 from smarketing.reporting.filters import current_quarter
+from smarketing.web.charts import chart, money, style
 
 
-def pacing_figure(p) -> str:
-    """Plotly JSON of a pacing curve: expected vs actual cumulative, forecast interval."""
+def pacing_figure(p, *, key: str = "", label: str = "") -> go.Figure:
+    """A pacing curve: expected vs actual cumulative, the target and the forecast interval."""
     xs = [d.isoformat() for d, _, _ in p.curve_points]
     fig = go.Figure()
     fig.add_scatter(
@@ -41,13 +39,26 @@ def pacing_figure(p) -> str:
             marker={"size": 8},
         )
     fig.add_hline(y=p.target, line={"color": "#999", "width": 1}, annotation_text="target")
-    fig.update_layout(
-        height=260,
-        margin={"l": 48, "r": 16, "t": 10, "b": 30},
-        legend={"orientation": "h", "y": -0.25},
-        plot_bgcolor="white",
+    name = label or key
+    y_title = money("Cumulative revenue") if key == "revenue" else f"Cumulative {name}"
+    return style(
+        fig,
+        x_title="Date",
+        y_title=y_title,
+        height=280,
+        margin={"l": 64, "r": 16, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+        hovermode="x unified",
     )
-    return json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder)
+
+
+def pacing_chart(team: str, key: str, label: str, p) -> dict:
+    """The pacing chart of one metric for ``web/_chart.html`` (unique id per team and metric)."""
+    return chart(
+        pacing_figure(p, key=key, label=label),
+        name=f"pace-{team}-{key}",
+        title=f"{label}: cumulative, actual vs expected",
+    )
 
 
 def _overrides(params) -> dict:
@@ -93,7 +104,8 @@ def index(request):
     teams = []
     if pacing:
         for team in ("marketing", "sales"):
-            teams.append((team, [(k, lbl, p, pacing_figure(p)) for k, lbl, p in pacing.team(team)]))
+            rows = [(k, lbl, p, pacing_chart(team, k, lbl, p)) for k, lbl, p in pacing.team(team)]
+            teams.append((team, rows))
     by_group = {g: selectors.measured_by(g) for g in selectors.RATE_GROUPS}
     return render(
         request,

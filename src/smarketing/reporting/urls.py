@@ -1,12 +1,13 @@
 from django.urls import path
 
 from smarketing.reporting import report_views, views
+from smarketing.web import charts
 
 app_name = "reporting"
 
 urlpatterns = [
     path("", views.index, name="dashboards"),
-    path("plotly.js", views.plotly_js, name="plotly_js"),
+    path("plotly.js", charts.plotly_js, name="plotly_js"),  # old URL: same view as web:plotly_js
     path("closed-loop/", views.closed_loop, name="closed_loop"),
     path("reports/monthly/", report_views.monthly, name="monthly"),
     path("reports/weekly/", report_views.weekly, name="weekly"),

@@ -6,7 +6,6 @@ Views validate (bad filters -> 400 naming the field), call datasets/selectors an
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,78 +13,82 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.closedloop import DIMENSIONS
 from smarketing.reporting import actions, selectors
 from smarketing.reporting import cache as result_cache
 from smarketing.reporting import datasets as ds
-from smarketing.reporting.charts import DASHBOARDS, chart, figure_json
+from smarketing.reporting.charts import DASHBOARDS, chart
 from smarketing.reporting.filters import FilterError, Filters, parse_filters
 from smarketing.reporting.models import ShareLink
 from smarketing.reporting.share import resolve_share
+from smarketing.web import charts as web_charts
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-@cache_control(max_age=86400, public=True)
-def plotly_js(request):
-    """Plotly's JavaScript, served from the installed ``plotly`` package (no CDN)."""
-    return HttpResponse(_plotly_js(), content_type="application/javascript")
 
 
 def _bad(message: str):
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
-def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str]]:
-    """Headline figures of a dashboard (from the same memoised results as its charts)."""
+#: Why a headline figure shows "—": the value does not apply for these filters.
+_NOT_APPLICABLE = {
+    "Cost per lead": "No leads in the period: cost per lead does not apply.",
+    "ROI": "No campaign cost recorded in the period: ROI needs a cost.",
+    "Acceptance rate": "Sales accepted or rejected no lead in the period.",
+    "Lead → won": "No leads in the period.",
+    "Avg lead quality": "Sales rated no lead in the period.",
+}
+
+
+def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str, str]]:
+    """Headline figures of a dashboard (from the same memoised results as its charts):
+    ``(label, value, why)``; ``why`` says why a value does not apply (shown as "—")."""
     rows = ctx.closed_loop("all", velocity=False).rows
     r = rows[0] if rows else None
+    cur = web_charts.currency()
+
+    def fig(label, v, fmt):
+        if v is None:
+            return (label, "—", _NOT_APPLICABLE.get(label, "No data for these filters."))
+        return (label, fmt(v), "")
 
     def n(v):
-        return "-" if v is None else f"{v:,.0f}"
+        return f"{v:,.0f}"
 
     def pct(v):
-        return "-" if v is None else f"{v:.1%}"
+        return f"{v:.1%}"
 
     if r is None:
         return []
     if name == "marketing":
         t = ds.traffic_totals(ctx)
         return [
-            ("Visitors", n(t["visitors"])),
-            ("Page views", n(t["page_views"])),
-            ("Leads", n(r.leads)),
-            ("MQLs", n(r.mqls)),
-            ("SQLs", n(r.sqls)),
-            ("Cost", n(r.cost)),
-            ("Cost per lead", "-" if r.cost_per_lead is None else f"{r.cost_per_lead:,.2f}"),
+            fig("Visitors", t["visitors"], n),
+            fig("Page views", t["page_views"], n),
+            fig("Leads", r.leads, n),
+            fig("MQLs", r.mqls, n),
+            fig("SQLs", r.sqls, n),
+            fig(f"Cost ({cur})", r.cost, n),
+            fig("Cost per lead", r.cost_per_lead, lambda v: f"{v:,.2f}"),
         ]
     if name == "sales":
         return [
-            ("Won deals", n(r.won_deals)),
-            ("Revenue", n(r.revenue)),
-            ("Pipeline created", n(r.pipeline)),
-            ("Opportunities", n(r.opportunities)),
-            ("Acceptance rate", pct(r.acceptance_rate)),
+            fig("Won deals", r.won_deals, n),
+            fig(f"Revenue ({cur})", r.revenue, n),
+            fig(f"Pipeline created ({cur})", r.pipeline, n),
+            fig("Opportunities", r.opportunities, n),
+            fig("Acceptance rate", r.acceptance_rate, pct),
         ]
     return [
-        ("Leads", n(r.leads)),
-        ("Won", n(r.won)),
-        ("Lead → won", pct(r.conversion.get("leads_to_won"))),
-        ("Revenue", n(r.revenue)),
-        ("ROI", pct(r.roi)),
-        ("Acceptance rate", pct(r.acceptance_rate)),
-        ("Avg lead quality", "-" if r.avg_quality is None else f"{r.avg_quality:.2f} / 5"),
+        fig("Leads", r.leads, n),
+        fig("Won", r.won, n),
+        fig("Lead → won", r.conversion.get("leads_to_won"), pct),
+        fig(f"Revenue ({cur})", r.revenue, n),
+        fig("ROI", r.roi, pct),
+        fig("Acceptance rate", r.acceptance_rate, pct),
+        fig("Avg lead quality", r.avg_quality, lambda v: f"{v:.2f} / 5"),
     ]
 
 
@@ -102,10 +105,13 @@ def _cards(name: str, ctx: ds.Context) -> list[dict]:
         if df is None:
             card["unavailable"] = c.unavailable if not card.get("error") else "Could not compute."
             card["csv"] = None
-        elif df.empty:
-            card["empty"] = True
         else:
-            card["figure"] = figure_json(c.figure(df))
+            # The dashboard's name in the element ids: two dashboards' charts never collide.
+            card["chart"] = web_charts.chart(
+                None if df.empty else c.figure(df),
+                name=f"{name}-{c.name}",
+                title=c.title,
+            )
         cards.append(card)
     return cards
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from smarketing.scoring import views
+from smarketing.web import charts
 
 app_name = "scoring"
 
@@ -10,5 +11,5 @@ urlpatterns = [
     path("definitions/<int:definition_id>/activate", views.activate, name="activate"),
     path("model/", views.model_page, name="model"),
     path("leads/<int:contact_id>/explanation", views.explanation, name="explanation"),
-    path("plotly.js", views.plotly_js, name="plotly"),
+    path("plotly.js", charts.plotly_js, name="plotly"),  # old URL: same view as web:plotly_js
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Q
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -25,6 +26,7 @@ from smarketing.scoring.actions import (
 )
 from smarketing.scoring.models import DriftAlert, LeadScore, PredictiveModel, ScoringDefinition
 from smarketing.scoring.selectors import active_definition, explanation_for
+from smarketing.web.charts import chart, style
 from smarketing.web.editor import EditorPage, yaml_editor
 
 
@@ -135,30 +137,53 @@ def activate(request, definition_id: int):
     return redirect("scoring:index")
 
 
+def calibration_chart(m: dict) -> dict:
+    """Calibration of the model and its baseline: observed rate against predicted probability,
+    one point per tenth of the leads, beside the diagonal of a perfectly calibrated model."""
+    bins = m.get("calibration", {}).get("bins", [])
+    base_bins = m.get("baseline", {}).get("calibration", {}).get("bins", [])
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[b["mean_predicted"] for b in bins],
+        y=[b["observed_rate"] for b in bins],
+        text=[f"{b['count']} leads" for b in bins],
+        mode="lines+markers",
+        name=m.get("chosen_name", "model"),
+    )
+    fig.add_scatter(
+        x=[b["mean_predicted"] for b in base_bins],
+        y=[b["observed_rate"] for b in base_bins],
+        mode="lines+markers",
+        name=m.get("baseline", {}).get("name", "baseline") + " (baseline)",
+        line={"dash": "dash"},
+    )
+    if bins or base_bins:  # the diagonal alone is no data: keep the empty state then
+        fig.add_scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot", "color": "#999"}
+        )
+    style(
+        fig,
+        x_title="Predicted probability of qualifying (%)",
+        y_title="Observed qualified rate (%)",
+        height=380,
+        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        yaxis={"range": [0, 1], "tickformat": ".0%"},
+    )
+    return chart(
+        fig,
+        name="scoring-calibration",
+        title="Calibration: predicted vs observed qualified rate",
+        empty="The model's metrics hold no calibration bins.",
+    )
+
+
 @login_required
 def model_page(request):
     """The predictive model: metrics next to the baseline, calibration, versions, drift."""
     models = list(PredictiveModel.objects.defer("data")[:30])
     active = next((m for m in models if m.active), None)
     shown = active or (models[0] if models else None)
-    chart = None
-    if shown:
-        m = shown.metrics
-        bins = m.get("calibration", {}).get("bins", [])
-        base_bins = m.get("baseline", {}).get("calibration", {}).get("bins", [])
-        chart = {
-            "model": {
-                "x": [b["mean_predicted"] for b in bins],
-                "y": [b["observed_rate"] for b in bins],
-                "n": [b["count"] for b in bins],
-                "name": m.get("chosen_name", "model"),
-            },
-            "baseline": {
-                "x": [b["mean_predicted"] for b in base_bins],
-                "y": [b["observed_rate"] for b in base_bins],
-                "name": m.get("baseline", {}).get("name", "baseline"),
-            },
-        }
+    chart = calibration_chart(shown.metrics) if shown else None
     return render(
         request,
         "scoring/model.html",
@@ -178,12 +203,3 @@ def explanation(request, contact_id: int):
     return render(
         request, "scoring/_explanation.html", {"explanation": explanation_for(contact_id)}
     )
-
-
-def plotly_js(request):
-    """Plotly's JavaScript from the installed package (the product works offline)."""
-    from plotly.offline import get_plotlyjs
-
-    response = HttpResponse(get_plotlyjs(), content_type="application/javascript")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response

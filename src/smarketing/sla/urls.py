@@ -1,6 +1,7 @@
 from django.urls import path
 
 from smarketing.sla import views
+from smarketing.web import charts
 
 app_name = "sla"
 
@@ -12,5 +13,5 @@ urlpatterns = [
     path("compliance/", views.compliance_page, name="compliance"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read", views.notifications_read, name="notifications_read"),
-    path("plotly.js", views.plotly_js, name="plotly"),
+    path("plotly.js", charts.plotly_js, name="plotly"),  # old URL: same view as web:plotly_js
 ]

@@ -1,6 +1,8 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
-from smarketing.web import views
+from smarketing.web import charts, views
 
 app_name = "web"
 
@@ -13,4 +15,7 @@ urlpatterns = [
     path("deals/", views.deals, name="deals"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("healthz", views.healthz, name="healthz"),
+    path("assets/plotly.js", charts.plotly_js, name="plotly_js"),
+    # Browsers ask for /favicon.ico whatever the page says: answer with the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
 ]
