@@ -38,11 +38,6 @@ MINUS_100 = re.compile(r"(?<![\w])[-−]100(?:\.0+)?\s?%")
 #: Pages where every ROI is of a conversion without value (a real -100% is possible elsewhere:
 #: cost spent, nothing won).
 NO_VALUE_PAGES = ("/attribution/?conversion=mql", "/attribution/?conversion=lead")
-#: The mailed reports' pages belong to the reports work (issue 11, item 6 there); they are
-#: checked by their own tests.
-REPORT_PAGES = ("/reporting/reports/",)
-
-
 class _Page(HTMLParser):
     """Collects what a page loads and its visible text (not scripts or styles)."""
 
@@ -137,8 +132,6 @@ def _check_offline(client, pages):
 def _check_placeholders(pages):
     found = []
     for path, page in pages.items():
-        if path.startswith(REPORT_PAGES):
-            continue
         text = " ".join(page.text)
         matches = list(PLACEHOLDER.finditer(text))
         if path.startswith(NO_VALUE_PAGES):
