@@ -411,6 +411,8 @@ def do_identify(
         moved = Touchpoint.objects.filter(anonymous_id=anonymous_id, contact__isnull=True).update(
             contact=contact, account=contact.account_id
         )
+        if moved:
+            announce_bulk_touchpoints([contact.pk], reowned=True)
     return contact, moved
 
 

@@ -83,7 +83,7 @@ def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str]]:
         ("Won", n(r.won)),
         ("Lead → won", pct(r.conversion.get("leads_to_won"))),
         ("Revenue", n(r.revenue)),
-        ("ROI", pct(r.roi)),
+        (f"ROI ({ctx.filters.period.label})", pct(r.roi)),
         ("Acceptance rate", pct(r.acceptance_rate)),
         ("Avg lead quality", "-" if r.avg_quality is None else f"{r.avg_quality:.2f} / 5"),
     ]
@@ -118,7 +118,7 @@ def _dashboard_data(name: str, filters: Filters) -> dict:
     hit = result_cache.get(name, params, ctx.version)
     if hit is not None:
         return hit
-    data = {"kpis": kpis(name, ctx), "cards": _cards(name, ctx)}
+    data = {"kpis": kpis(name, ctx), "cards": _cards(name, ctx), "as_of": ctx.as_of}
     if name == "smarketing":
         data["pacing"] = ds.goal_pacing(ctx)
         data["sla"] = selectors.sla_compliance(filters)

@@ -462,6 +462,18 @@ def compliance_snapshot(
     return snapshot
 
 
+def catch_up_snapshots(*, now: dt.datetime | None = None) -> int:
+    """Recompute the stored figures of the months that still move (the worker and the
+    derived-table registry's ``sla.compliance`` entry); the months stored."""
+    from smarketing.core import derived
+
+    now = now or timezone.now()
+    fs = derived.checkpoint("sla.compliance")
+    months = [do_refresh_compliance_snapshot(m, now=now).month for m in months_to_refresh(now)]
+    derived.filled(fs, state={"months": months}, built=True)
+    return len(months)
+
+
 def months_to_refresh(now: dt.datetime) -> list[str]:
     """The months whose figures still move: the current one (in the SLA's time zone) and,
     during the first week of a month, the previous one (late decisions still land)."""
