@@ -72,7 +72,7 @@ def replace_days(model, insert: str, group: str, days) -> None:
     touchpoints) restricted to each day, then ``group`` (its ``GROUP BY``)."""
     if days is None:
         model.objects.all().delete()
-        sqlcache.execute(insert + group)
+        sqlcache.execute(insert + " AND occurred_at >= %s" + group, [_at(FLOOR)])
         return
     for d in sorted(set(days)):
         model.objects.filter(day=d).delete()
@@ -207,6 +207,10 @@ def rebuild_traffic() -> int:
     TrafficDay.objects.all().delete()
     TrafficVisitorGap.objects.all().delete()
     with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {TP} WHERE occurred_at < %s", [_at(FLOOR)])
+        (bad,) = cur.fetchone()
+        if bad:
+            log.warning("%s touchpoints dated before %s skipped by the summaries", bad, FLOOR)
         cur.execute(
             f"SELECT MIN(occurred_at), MAX(occurred_at) FROM {TP} "
             "WHERE kind = 'page_view' AND occurred_at >= %s",
