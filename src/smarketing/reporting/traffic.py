@@ -183,7 +183,10 @@ def _dates(values) -> list[date]:
     out = []
     for d in values:
         try:
-            d = d if isinstance(d, date) else date.fromisoformat(str(d)[:10])
+            if isinstance(d, datetime):
+                d = (d.astimezone(UTC) if d.tzinfo else d).date()
+            elif not isinstance(d, date):
+                d = date.fromisoformat(str(d)[:10])
         except ValueError:
             log.warning("touchpoint day %r is not a date: skipped", d)
             continue
