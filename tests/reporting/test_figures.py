@@ -121,3 +121,40 @@ def test_a_year_one_touchpoint_breaks_no_page(tiny, client, make_user, built, ca
         assert response.status_code == 200, url
     ctx = ds.Context(parse_filters({"period": "2026-01"}))
     assert ds.traffic_totals(ctx)["page_views"] == 1
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_won_deals_and_revenue_chart_sums_to_the_dashboard_figures(tiny, make_user, built):
+    """The sales dashboard's "won deals and revenue per day" chart and its KPIs are the same
+    won deals: those of the primary contacts the filters keep (the closed loop's)."""
+    from decimal import Decimal
+
+    from smarketing.crm.models import Deal
+
+    rep = make_user("rep-rev")
+    tiny[1].owner = rep
+    tiny[1].save()
+    for name, contact, owner in (
+        ("Orphan", None, rep),  # no primary contact: in no group, on no page
+        ("Other", tiny[1], None),  # the contact's owner filters it, not the deal's
+    ):
+        Deal.objects.create(
+            name=name,
+            primary_contact=contact,
+            owner=owner,
+            amount=Decimal("250"),
+            is_closed=True,
+            is_won=True,
+            stage="closed_won",
+            created_at=_at(10),
+            closed_at=_at(20),
+        )
+    if built:
+        facts.rebuild_reporting_tables()
+    for params in ({"period": "2026-01"}, {"period": "2026-01", "owner": str(rep.pk)}):
+        ctx = ds.Context(parse_filters(params))
+        chart = ds.won_over_time(ctx)
+        row = ctx.closed_loop("all", velocity=False).rows[0]
+        assert chart["won_deals"].sum() == row.won_deals, params
+        assert chart["revenue"].sum() == pytest.approx(row.revenue), params
+    assert row.revenue == pytest.approx(250.0)  # the rep's contact's deal only

@@ -268,13 +268,29 @@ def cost_roi_by_campaign(ctx: Context) -> pd.DataFrame:
 
 
 def won_over_time(ctx: Context) -> pd.DataFrame:
-    """Won deals and revenue per close day (deal owner filter applies)."""
+    """Won deals and revenue per close day: the closed loop's won deals (a deal belongs to its
+    primary contact, whom the contact filters keep), so the chart sums to the page's "Won
+    deals" and "Revenue" figures. Read from the deal facts when built, else live."""
+    cols = ["day", "won_deals", "revenue"]
+    f = ctx.filters
+    if ctx.days_ok:
+        rows = funnel_days.won_days(
+            start=f.start,
+            end=f.end,
+            owner_ids=ctx.owner_ids,
+            persona_id=f.persona,
+            segment=f.segment,
+            channel=f.channel,
+        )
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        df["day"] = pd.to_datetime(df["day"]).dt.date
+        return df.astype({"won_deals": int, "revenue": float})
 
     def build():
         d = table(Deal, ctx.con)
         d = d.filter(d.is_won & ctx.in_period(d.closed_at))
-        if ctx.owner_ids is not None:
-            d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+        c = _contacts(ctx).select(cid=ibis._.id)
+        d = d.semi_join(c, d.primary_contact_id == c.cid)
         d = d.mutate(day=d.closed_at.date())
         return (
             d.group_by("day")
@@ -282,8 +298,7 @@ def won_over_time(ctx: Context) -> pd.DataFrame:
             .order_by("day")
         )
 
-    df = ctx.run("won_over_time", build)
-    return _frame(df, ["day", "won_deals", "revenue"])
+    return _frame(ctx.run("won_over_time", build), cols)
 
 
 def activity_by_rep(ctx: Context) -> pd.DataFrame:
