@@ -53,12 +53,29 @@ def test_identify_that_reowns_old_touches_keeps_visitors_right(
     with django_capture_on_commit_callbacks(execute=True):
         _, moved = do_identify(anonymous_id="anon-1", email="ann@x.test", at=DAY)
     assert moved == 1
-    # the write path marked the re-owned days dirty and caught the summaries up on commit
+    # the write path marked the re-owned days dirty; an old day is left to the worker
+    assert traffic.is_stale() and _visitors() == (2, 1)
+    derived.refresh_all()
     assert _visitors() == (1, 1)
     assert not traffic.is_stale()
     # and the incremental state equals a rebuild
     traffic.rebuild_traffic()
     assert _visitors() == (1, 1)
+
+
+def test_identify_of_todays_visitor_is_caught_up_on_commit(django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    now = timezone.now()
+    person = Contact.objects.create(email="cy@x.test")
+    Touchpoint.objects.create(kind="page_view", contact=person, occurred_at=now)
+    Touchpoint.objects.create(kind="page_view", anonymous_id="anon-3", occurred_at=now)
+    traffic.rebuild_traffic()
+    period = f"{now:%Y-%m}"
+    assert _visitors(period) == (2, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_identify(anonymous_id="anon-3", email="cy@x.test", at=now)
+    assert _visitors(period) == (1, 1) and not traffic.is_stale()
 
 
 def test_worker_catches_up_dirty_days_without_the_write_path():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,8 @@ def on_touchpoints_bulk_created(sender, contact_ids=(), reowned=False, **kwargs)
     """``touchpoints_bulk_created`` (after commit). New touchpoints are seen by the id
     checkpoint (the worker folds them in); touchpoints *re-owned* by an identify or a merge
     keep their ids, so their days (traffic, activity, content) and their contacts (attempts,
-    funnel facts) are marked dirty and caught up now (a large backlog waits for the worker)."""
+    funnel facts) are marked dirty: the facts are caught up now, the traffic now when only the
+    last days moved, else by the worker's next pass (within a minute)."""
     from smarketing.core import derived
     from smarketing.reporting import facts, traffic
 
@@ -93,8 +97,12 @@ def on_touchpoints_bulk_created(sender, contact_ids=(), reowned=False, **kwargs)
         derived.mark_dirty(traffic.NAME, "days", days)
         derived.mark_dirty(traffic.NAME, "contacts", contact_ids)
         derived.mark_dirty(facts.NAME, "contacts", contact_ids)
-        derived.refresh(traffic.NAME, inline=True)
         derived.refresh(facts.NAME, inline=True)
+        # Recent days recompute cheaply (index probes); older ones redo up to a year of
+        # visitor gaps (a window pass), which is the worker's job, not an ingest request's.
+        recent = timezone.now().date() - dt.timedelta(days=traffic.PROBE_DAYS)
+        if all(d >= recent.isoformat() for d in days):
+            derived.refresh(traffic.NAME, inline=True)
     except Exception:  # committed already; the worker or the nightly rebuild repairs it
         log.exception("marking re-owned touchpoints dirty failed for %s", contact_ids)
 
