@@ -27,7 +27,7 @@ def _stale() -> bool:
 # The stored month figures are a derived table: the worker refreshes them (sla/tasks.py),
 # the dashboards read them (sla/selectors.py: stored, or live without storing).
 derived.register(
-    "sla.compliance",
+    "sla.compliance",  # sla.actions.SNAPSHOTS
     rebuild=_catch_up,
     catch_up=_catch_up,
     is_stale=_stale,
