@@ -207,9 +207,15 @@ def refresh(name: str, *, inline: bool = False) -> int | None:
         return None
 
 
-def refresh_all() -> dict[str, int | None]:
-    """The worker's periodic pass: catch every registered table up."""
-    return {e.name: refresh(e.name) for e in registered()}
+def refresh_all(*, prefix: str = "", only_stale: bool = False) -> dict[str, int | None]:
+    """A worker pass: catch up every registered table whose name starts with ``prefix``
+    (``only_stale``: those whose read-only check says stale; a catch-up may also look for
+    what that check cannot see cheaply, such as edits by ``updated_at``)."""
+    return {
+        e.name: refresh(e.name)
+        for e in registered()
+        if e.name.startswith(prefix) and (not only_stale or e.is_stale())
+    }
 
 
 def rebuild_all(names: Iterable[str] | None = None) -> dict[str, int]:

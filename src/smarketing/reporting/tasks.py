@@ -31,11 +31,7 @@ def refresh_reporting_tables():
     from smarketing.core import derived
     from smarketing.reporting.credits import catch_up_credits
 
-    out = {
-        e.name: derived.refresh(e.name)
-        for e in derived.registered()
-        if e.name.startswith("reporting.")
-    }
+    out = derived.refresh_all(prefix="reporting.")
     out["credits"] = catch_up_credits()
     return out
 

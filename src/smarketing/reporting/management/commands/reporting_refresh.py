@@ -38,11 +38,7 @@ class Command(BaseCommand):
             counts = rebuild_reporting_tables()
         else:
             counts = {
-                **{
-                    e.name: derived.refresh(e.name)
-                    for e in derived.registered()
-                    if e.name.startswith("reporting.")
-                },
+                **derived.refresh_all(prefix="reporting."),
                 "credit rows": catch_up_credits(),
             }
         for name, n in counts.items():
