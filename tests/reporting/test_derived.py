@@ -144,3 +144,22 @@ def test_a_failed_fill_is_recorded_and_the_next_one_recovers():
         )
     assert derived.refresh(traffic.NAME) == 0
     assert FillState.objects.get(name=traffic.NAME).status == FillState.Status.OK
+
+
+def test_contact_edits_are_caught_up_once_per_transaction(
+    tiny, make_user, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from smarketing.reporting.models import ContactFunnelFact
+
+    facts.rebuild_funnel_facts()
+    rep = make_user("rep-edit")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            for c in tiny:
+                c.owner = rep
+                c.save()
+    assert len(callbacks) == 1  # one catch-up for the three saves
+    assert set(ContactFunnelFact.objects.values_list("owner_id", flat=True)) == {rep.pk}
+    assert not facts.is_stale() and FillState.objects.get(name=facts.NAME).dirty == {}

@@ -232,6 +232,7 @@ class _Pending:
 
     def __init__(self, conn):
         self.conn, self.names = conn, set()
+        self.dirty: dict[tuple[str, str], set] = {}
         self.index = len(conn.run_on_commit)
 
     def alive(self) -> bool:
@@ -241,15 +242,24 @@ class _Pending:
     def __call__(self) -> None:
         if getattr(self.conn, "_derived_pending", None) is self:
             self.conn._derived_pending = None
+        for (name, kind), keys in self.dirty.items():
+            try:
+                mark_dirty(name, kind, keys)
+            except Exception:  # committed already; the worker's edit scan finds them
+                log.exception("%s: marking %s dirty failed", name, kind)
         for name in sorted(self.names):
             refresh(name, inline=True)
 
 
-def refresh_on_commit(name: str) -> None:
+def refresh_on_commit(name: str, kind: str = "", keys: Iterable = ()) -> None:
     """Catch ``name`` up once the current transaction commits (once per transaction, however
-    many writes ask; at once outside a transaction). A large backlog is left to the worker."""
+    many writes ask; at once outside a transaction), first marking ``keys`` of ``kind`` dirty
+    (collected in memory: one checkpoint write per transaction, not one per saved row). A
+    large backlog is left to the worker."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
+        if kind:
+            mark_dirty(name, kind, keys)
         refresh(name, inline=True)
         return
     pending = getattr(conn, "_derived_pending", None)
@@ -257,3 +267,5 @@ def refresh_on_commit(name: str) -> None:
         pending = conn._derived_pending = _Pending(conn)
         transaction.on_commit(pending)
     pending.names.add(name)
+    if kind:
+        pending.dirty.setdefault((name, kind), set()).update(keys)

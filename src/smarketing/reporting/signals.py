@@ -116,8 +116,7 @@ def on_record_saved(sender, **kwargs) -> None:
     instance = kwargs.get("instance")
     if sender._meta.model_name == "contact":
         if instance is not None and derived.is_built(facts.NAME):
-            derived.mark_dirty(facts.NAME, "contacts", [instance.pk])
-            derived.refresh_on_commit(facts.NAME)
+            derived.refresh_on_commit(facts.NAME, "contacts", [instance.pk])
     elif derived.is_built(traffic.NAME):
         derived.refresh_on_commit(traffic.NAME)
 
