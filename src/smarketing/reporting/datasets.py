@@ -302,7 +302,7 @@ def won_over_time(ctx: Context) -> pd.DataFrame:
 
 
 def activity_by_rep(ctx: Context) -> pd.DataFrame:
-    """Calls, emails, meetings and demos per rep in the period."""
+    """Calls, emails, LinkedIn messages, meetings and demos per rep in the period."""
 
     f = ctx.filters
     # the per-day activity summary, or the same SELECT over the touchpoints (never built)
