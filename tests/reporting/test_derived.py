@@ -155,11 +155,10 @@ def test_contact_edits_are_caught_up_once_per_transaction(
 
     facts.rebuild_funnel_facts()
     rep = make_user("rep-edit")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            for c in tiny:
-                c.owner = rep
-                c.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for c in tiny:
+            c.owner = rep
+            c.save()
     assert len(callbacks) == 1  # one catch-up for the three saves
     assert set(ContactFunnelFact.objects.values_list("owner_id", flat=True)) == {rep.pk}
     assert not facts.is_stale() and FillState.objects.get(name=facts.NAME).dirty == {}
