@@ -182,11 +182,13 @@ def _review_rows():
     return sorted(ReviewFact.objects.values_list(), key=str)
 
 
-def test_read_path_catches_up_new_reviews(spread, tiny):
+def test_worker_catches_up_new_reviews(spread, tiny):
     facts.rebuild_funnel_facts()
-    LeadReview.objects.create(  # no signal in this test: the next read refreshes first
+    LeadReview.objects.create(  # no signal in this test: the read shows it stale, the worker
         contact=tiny[2], decision="reject", reason_code="no_budget", at=_at(1, 20)
     )
+    assert facts.is_stale()  # a read never refreshes (GET never writes)
+    facts.catch_up_funnel_facts()
     f = parse_filters({"period": "2026-01"})
     fast = closed_loop(f, by="channel", facts=None, memo={})
     slow = closed_loop(f, by="channel", facts=False)

@@ -187,3 +187,36 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
+
+
+class FillState(models.Model):
+    """A FillState is the fill checkpoint of one derived table (a summary, fact table or
+    snapshot registered in :mod:`smarketing.core.derived`), after Zulip's analytics
+    ``FillState``: what has been folded in so far (``state``: last ids seen, edit times), what
+    updates have marked dirty since (``dirty``: keys such as UTC days or contact ids), and when
+    the table was last built and filled. Only the write path and the worker change it; a page
+    reads it to decide whether its figures are current and to say "as of" when they are not.
+    """
+
+    class Status(models.TextChoices):
+        EMPTY = "empty", "Never built"
+        OK = "ok", "Filled"
+        FAILED = "failed", "Last fill failed"
+
+    name = models.CharField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EMPTY)
+    state = models.JSONField(default=dict, blank=True, help_text="Checkpoints (last ids seen).")
+    dirty = models.JSONField(
+        default=dict, blank=True, help_text="Keys marked dirty by updates, by kind."
+    )
+    built_at = models.DateTimeField(null=True, blank=True, help_text="Last full rebuild.")
+    filled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last successful fill: the stored figures are as of it."
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status} as of {self.filled_at}"

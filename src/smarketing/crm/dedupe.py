@@ -38,6 +38,7 @@ from rapidfuzz import fuzz, process
 
 from smarketing.core.audit import record
 from smarketing.crm.models import Account, Contact
+from smarketing.crm.signals import announce_bulk_touchpoints
 
 #: Company-name similarity (0–100, rapidfuzz ``ratio`` on :func:`company_key`) from which two
 #: names are taken to be the same company without asking anyone.
@@ -356,6 +357,8 @@ def _merge(model, *, winner, loser, fill: tuple[str, ...], stage: bool) -> dict:
                 {"model": related._meta.label, "field": field.name, "ids": _plain_ids(movable)}
             )
     loser.delete()
+    if model is Contact and log["moved"]:
+        announce_bulk_touchpoints([winner.pk], reowned=True)
     for name, (_old, new) in changes.items():
         setattr(winner, name, new)
     if changes:

@@ -466,8 +466,8 @@ def do_identify(
         )
     if moved:
         # The visitor's touches are the contact's now: scoring (and, through it, the MQL rule)
-        # must see them, as it sees a bulk ingest batch.
-        announce_bulk_touchpoints([contact.pk])
+        # and reporting (re-owned days) must see them, as they see a bulk ingest batch.
+        announce_bulk_touchpoints([contact.pk], reowned=True)
     return contact, moved
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import zlib
 
 from django.core.cache import cache
 from django.db import connection
@@ -37,12 +38,18 @@ _TABLES = {
 
 
 def data_version() -> dict[str, int]:
-    """Primary-key maxima of the reported tables (one query) and the edit generation."""
+    """Primary-key maxima of the reported tables, the last fill of any derived table (so a
+    page cached while its tables were stale is recomputed once the worker catches up; one
+    query) and the edit generation."""
+    from smarketing.core.models import FillState
+
     cols = ", ".join(f"(SELECT MAX(id) FROM {t})" for t in _TABLES.values())
+    fills = f"(SELECT MAX(filled_at) FROM {FillState._meta.db_table})"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {cols}")
+        cur.execute(f"SELECT {cols}, {fills}")
         row = cur.fetchone()
     out = {k: int(v or 0) for k, v in zip(_TABLES, row)}
+    out["fill"] = zlib.crc32(str(row[-1]).encode())
     out["gen"] = cache.get(GENERATION_KEY, 0)
     return out
 

@@ -17,8 +17,9 @@ from datetime import date
 
 from django.db import connection
 
+from smarketing.core import derived
 from smarketing.crm.models import Touchpoint
-from smarketing.reporting.models import ContentTouchDay, TrafficState
+from smarketing.reporting.models import ContentTouchDay
 
 TP = Touchpoint._meta.db_table
 CONTENT_T = ContentTouchDay._meta.db_table
@@ -58,7 +59,7 @@ def new_days(lo_id: int, hi_id: int) -> list[date]:
 
 def ready() -> bool:
     """Whether the table is built (with the traffic tables)."""
-    return TrafficState.objects.filter(content_built=True, built_at__isnull=False).exists()
+    return derived.is_built("reporting.traffic")
 
 
 def content_use(*, start: date, end: date, limit: int) -> list[tuple]:

@@ -15,13 +15,14 @@ import ibis
 import pandas as pd
 
 from smarketing.analytics.closedloop import STEPS, ClosedLoopResult, reach_times
+from smarketing.analytics.figures import SALES_ACTIVITY_KINDS
+from smarketing.core import derived
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.choices import DealStage
 from smarketing.crm.models import Contact, Deal, Touchpoint
 from smarketing.reporting import (
     activity,
     cache,
-    content_days,
     credits,
     funnel_days,
     selectors,
@@ -32,8 +33,7 @@ from smarketing.reporting import traffic as traffic_tables
 from smarketing.reporting.filters import Filters
 from smarketing.reporting.models import ContactAttempts, ContactFunnelFact
 
-SALES_ACTIVITY = ("sales_call", "sales_email", "meeting", "demo")
-ATTEMPT_KINDS = ("sales_call", "sales_email")
+SALES_ACTIVITY = SALES_ACTIVITY_KINDS
 
 
 @dataclass
@@ -54,18 +54,19 @@ class Context:
 
     @cached_property
     def facts_ok(self) -> bool:
-        """Whether the funnel facts are current (refreshing a small backlog first)."""
-        return funnel_facts.ensure_fresh(self.version)
+        """Whether the funnel facts (and daily funnel counts) are built: then they are read,
+        stale or not (:attr:`as_of` says when they were last filled). Reads only."""
+        return funnel_facts.days_ready()
 
     @cached_property
     def days_ok(self) -> bool:
-        """Whether the daily funnel counts can answer period counts (facts current)."""
-        return self.facts_ok and funnel_facts.days_ready()
+        """Whether the daily funnel counts can answer period counts (built with the facts)."""
+        return self.facts_ok
 
     @cached_property
     def content_ok(self) -> bool:
-        """Whether the per-day content touches are current (with the traffic tables)."""
-        return self.traffic_ok and content_days.ready()
+        """Whether the per-day content touches are built (with the traffic tables)."""
+        return self.traffic_ok
 
     @cached_property
     def credits_ok(self) -> bool:
@@ -74,8 +75,24 @@ class Context:
 
     @cached_property
     def traffic_ok(self) -> bool:
-        """Whether the traffic summaries are current (refreshing a small backlog first)."""
-        return traffic_tables.ensure_fresh(self.version["tp"])
+        """Whether the traffic, activity and content summaries are built (read stale or not;
+        a never-built table is computed live with the same SQL, nothing stored). Reads only."""
+        return derived.is_built(traffic_tables.NAME)
+
+    @cached_property
+    def as_of(self):
+        """When the stored tables this page reads were last filled, if any of them is stale
+        (``None``: current, or computed live). Reads only."""
+        names = [
+            n
+            for n, ok in (
+                (funnel_facts.NAME, self.facts_ok),
+                (traffic_tables.NAME, self.traffic_ok),
+            )
+            if ok
+        ]
+        stale = [n for n in names if derived.is_stale(n)]
+        return derived.as_of(*stale) if stale else None
 
     @cached_property
     def tables(self):
@@ -167,66 +184,27 @@ def traffic(ctx: Context) -> pd.DataFrame:
     """Daily page views, sessions and visitors (anonymous and known), from page-view touches.
 
     A visitor is the contact, else the anonymous browser id; a session is one visitor on one
-    day. Contact filters do not apply (most traffic is anonymous); channel does. Read from the
-    daily traffic summary (:mod:`~smarketing.reporting.traffic`) when it is current.
+    day (:mod:`~smarketing.reporting.traffic` defines both once). Contact filters do not apply
+    (most traffic is anonymous); channel does. Read from the daily traffic summary when it is
+    built, else the same SQL runs over the touchpoints without storing anything.
     """
     f = ctx.filters
-    if ctx.traffic_ok:
-        rows = traffic_tables.traffic_days(
-            start=f.period.start, end=f.period.end, channel=f.channel
-        )
-        df = pd.DataFrame.from_records(rows, columns=["day", "page_views", "sessions"])
-        df["day"] = pd.to_datetime(df["day"]).dt.date
-        return df
-
-    def build():
-        t = _page_views(ctx)
-        t = t.mutate(day=t.occurred_at.date())
-        return (
-            t.group_by("day")
-            .aggregate(page_views=t.count(), sessions=t.visitor.nunique())
-            .order_by("day")
-        )
-
-    return _frame(ctx.run("traffic", build), ["day", "page_views", "sessions"])
-
-
-def _page_views(ctx: Context):
-    t = table(Touchpoint, ctx.con)
-    t = t.filter((t.kind == "page_view") & ctx.in_period(t.occurred_at))
-    if ctx.filters.channel:
-        t = t.filter(t.channel == ctx.filters.channel)
-    return t.mutate(visitor=ibis.coalesce(t.contact_id.cast("string"), t.anonymous_id))
+    fn = traffic_tables.traffic_days if ctx.traffic_ok else traffic_tables.traffic_days_live
+    rows = fn(start=f.period.start, end=f.period.end, channel=f.channel)
+    df = pd.DataFrame.from_records(rows, columns=["day", "page_views", "sessions"])
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df.astype({"page_views": int, "sessions": int})
 
 
 def traffic_totals(ctx: Context) -> dict[str, int]:
     """Unique visitors and page views over the whole period (one query)."""
     f = ctx.filters
-    if ctx.traffic_ok:
-        return traffic_tables.traffic_totals(
-            start=f.period.start, end=f.period.end, channel=f.channel
-        )
-
-    def build():
-        t = _page_views(ctx)
-        return t.aggregate(views=t.count(), visitors=t.visitor.nunique())
-
-    row = ctx.run("traffic_totals", build).iloc[0]
-    return {"page_views": int(row["views"] or 0), "visitors": int(row["visitors"] or 0)}
+    fn = traffic_tables.traffic_totals if ctx.traffic_ok else traffic_tables.traffic_totals_live
+    return fn(start=f.period.start, end=f.period.end, channel=f.channel)
 
 
 def leads_over_time(ctx: Context) -> pd.DataFrame:
     """Daily new leads, MQLs and SQLs (qualified leads) reached in the period."""
-
-    def from_facts():
-        reach = ctx.facts()
-        parts = []
-        for step in ("leads", "mqls", "sqls"):
-            col = reach[f"t_{step}"]
-            sel = reach.filter(ctx.in_period(col))
-            parts.append(sel.select(step=ibis.literal(step), day=sel[f"t_{step}"].date()))
-        u = ibis.union(*parts)
-        return u.group_by(["day", "step"]).aggregate(n=u.count())
 
     def build():
         c = _contacts(ctx)
@@ -254,10 +232,7 @@ def leads_over_time(ctx: Context) -> pd.DataFrame:
         df = pd.DataFrame.from_records(rows, columns=["day", "leads", "mqls", "sqls"])
         df["day"] = pd.to_datetime(df["day"]).dt.date
         return df.astype(dict.fromkeys(("leads", "mqls", "sqls"), int))
-    if ctx.facts_ok:
-        df = ctx.run("leads_over_time_facts", from_facts)
-    else:
-        df = ctx.run("leads_over_time", build)
+    df = ctx.run("leads_over_time", build)
     if df.empty:
         return pd.DataFrame(columns=["day", "leads", "mqls", "sqls"])
     wide = df.pivot_table(index="day", columns="step", values="n", fill_value=0).reset_index()
@@ -293,13 +268,29 @@ def cost_roi_by_campaign(ctx: Context) -> pd.DataFrame:
 
 
 def won_over_time(ctx: Context) -> pd.DataFrame:
-    """Won deals and revenue per close day (deal owner filter applies)."""
+    """Won deals and revenue per close day: the closed loop's won deals (a deal belongs to its
+    primary contact, whom the contact filters keep), so the chart sums to the page's "Won
+    deals" and "Revenue" figures. Read from the deal facts when built, else live."""
+    cols = ["day", "won_deals", "revenue"]
+    f = ctx.filters
+    if ctx.days_ok:
+        rows = funnel_days.won_days(
+            start=f.start,
+            end=f.end,
+            owner_ids=ctx.owner_ids,
+            persona_id=f.persona,
+            segment=f.segment,
+            channel=f.channel,
+        )
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        df["day"] = pd.to_datetime(df["day"]).dt.date
+        return df.astype({"won_deals": int, "revenue": float})
 
     def build():
         d = table(Deal, ctx.con)
         d = d.filter(d.is_won & ctx.in_period(d.closed_at))
-        if ctx.owner_ids is not None:
-            d = d.filter(d.owner_id.isin(ctx.owner_ids or [-1]))
+        c = _contacts(ctx).select(cid=ibis._.id)
+        d = d.semi_join(c, d.primary_contact_id == c.cid)
         d = d.mutate(day=d.closed_at.date())
         return (
             d.group_by("day")
@@ -307,46 +298,29 @@ def won_over_time(ctx: Context) -> pd.DataFrame:
             .order_by("day")
         )
 
-    df = ctx.run("won_over_time", build)
-    return _frame(df, ["day", "won_deals", "revenue"])
+    return _frame(ctx.run("won_over_time", build), cols)
 
 
 def activity_by_rep(ctx: Context) -> pd.DataFrame:
-    """Calls, emails, meetings and demos per rep in the period."""
+    """Calls, emails, LinkedIn messages, meetings and demos per rep in the period."""
 
-    if ctx.traffic_ok:  # the per-day activity summary (same touchpoint checkpoint)
-        f = ctx.filters
-        rows = activity.activity_days(
-            start=f.period.start, end=f.period.end, owner_ids=ctx.owner_ids
-        )
-        long = pd.DataFrame.from_records(rows, columns=["user_id", "kind", "n"])
-        df = long.pivot_table(index="user_id", columns="kind", values="n", aggfunc="sum")
-        df = df.reindex(columns=list(SALES_ACTIVITY), fill_value=0).fillna(0).astype(int)
-        df = df.reset_index()
-    else:
-        df = ctx.run("activity_by_rep", _activity_live(ctx))
+    f = ctx.filters
+    # the per-day activity summary, or the same SELECT over the touchpoints (never built)
+    fn = activity.activity_days if ctx.traffic_ok else activity.activity_live
+    rows = fn(start=f.period.start, end=f.period.end, owner_ids=ctx.owner_ids)
+    long = pd.DataFrame.from_records(rows, columns=["user_id", "kind", "n"])
+    df = long.pivot_table(index="user_id", columns="kind", values="n", aggfunc="sum")
+    df = df.reindex(columns=list(SALES_ACTIVITY), fill_value=0).fillna(0).astype(int)
+    df = df.reset_index()
     names = selectors.user_names(df["user_id"].tolist())
     df.insert(0, "rep", [names.get(int(u), str(u)) for u in df["user_id"]])
     return _frame(df.sort_values("rep"), ["rep", *SALES_ACTIVITY])
 
 
-def _activity_live(ctx: Context):
-    def build():
-        t = table(Touchpoint, ctx.con)
-        t = t.filter(
-            t.kind.isin(SALES_ACTIVITY) & t.user_id.notnull() & ctx.in_period(t.occurred_at)
-        )
-        if ctx.owner_ids is not None:
-            t = t.filter(t.user_id.isin(ctx.owner_ids or [-1]))
-        aggs = {k: (t.kind == k).sum() for k in SALES_ACTIVITY}
-        return t.group_by("user_id").aggregate(**aggs)
-
-    return build
-
-
 def depth_by_rep(ctx: Context) -> pd.DataFrame:
     """Depth of leads worked: of the leads that became MQL in the period, per owner, how many
-    got at least one attempt (call or email) and the mean attempts per lead."""
+    got at least one attempt and the mean attempts per lead (an attempt as the SLA counts it:
+    :data:`smarketing.analytics.figures.ATTEMPT_KINDS` by the sales team)."""
 
     def build():
         if ctx.facts_ok:
@@ -360,12 +334,8 @@ def depth_by_rep(ctx: Context) -> pd.DataFrame:
             leads = c.join(mq, c.id == mq.mid).select(lid=ibis._.id, owner_id=ibis._.owner_id)
         if ctx.traffic_ok:  # attempts per contact, pre-aggregated
             att = table(ContactAttempts, ctx.con)
-        else:
-            t = table(Touchpoint, ctx.con)
-            t = t.filter(t.kind.isin(ATTEMPT_KINDS) & t.contact_id.notnull())
-            # only the period's leads' attempts (index on contact), not every attempt logged
-            t = t.semi_join(leads, t.contact_id == leads.lid)
-            att = t.group_by("contact_id").aggregate(attempts=t.count())
+        else:  # the same SELECT the summary stores (one definition), computed live
+            att = ctx.con.sql(activity.attempts_select(), dialect=ctx.con.dialect)
         j = leads.left_join(att, leads.lid == att.contact_id)
         n = ibis.coalesce(j.attempts, 0)
         return j.group_by("owner_id").aggregate(

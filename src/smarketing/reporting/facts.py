@@ -9,35 +9,38 @@ once (SQLite or PostgreSQL) and run as ``INSERT INTO ... SELECT``: no row passes
   the demo generator's ``demo_generated`` signal calls it, operators via
   ``smarketing reporting_refresh --rebuild``.
 - :func:`refresh_funnel_facts` recomputes given contacts (the ``stage_changed`` receiver).
-- :func:`catch_up_funnel_facts` recomputes the contacts changed since the checkpoint
-  (:class:`~smarketing.reporting.models.FunnelFactState`): new stage changes, new contacts and
-  contacts whose ``updated_at`` moved (owner, persona, channel edits) -- the periodic task.
-- :func:`ensure_fresh` is the cheap read-path check (primary-key maxima only): dashboards never
-  read facts older than the last stage change or contact. With a larger backlog (facts never
-  built, worker stopped) it says so and the reads fall back to the stage-change log: slower,
-  never wrong.
+- :func:`catch_up_funnel_facts` recomputes the contacts changed since the checkpoint (the
+  ``reporting.funnel`` :class:`~smarketing.core.models.FillState`): new stage changes, new
+  contacts, contacts whose ``updated_at`` moved (owner, persona, channel edits) and contacts
+  marked dirty by updates the ids cannot see (a merge moving stage changes) -- the periodic
+  task and the write path (on commit).
+- :func:`is_stale` is the read-only check a page makes (primary-key maxima and dirty keys):
+  a stale table is read as stored, with its "as of" time; a never-built one is not read at
+  all (the closed loop then computes the same expression over the stage-change log).
+
+Registered in :mod:`smarketing.core.derived` as ``reporting.funnel`` (the facts, daily funnel
+counts, deal and review facts: one fill).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from smarketing.analytics.closedloop import FUNNEL_FACT_COLUMNS, contact_funnel
+from smarketing.core import derived
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, DealStageChange
 from smarketing.funnel.models import LeadReview, StageChange
 from smarketing.reporting import funnel_days, sqlcache
-from smarketing.reporting.models import ContactFunnelFact, FunnelFactQueue, FunnelFactState
+from smarketing.reporting.models import ContactFunnelFact, FunnelFactQueue
 
 log = logging.getLogger(__name__)
 
-#: A read refreshes inline at most this many contacts; more is left to the periodic task.
-INLINE_LIMIT = 5_000
+NAME = "reporting.funnel"
 #: Rows committed out of id order (concurrent transactions) are caught by re-reading a margin.
 ID_OVERLAP = 1_000
 UPDATED_OVERLAP = timedelta(minutes=5)
@@ -58,10 +61,14 @@ def _insert_sql(*, only: bool) -> str:
     return f"INSERT INTO {ContactFunnelFact._meta.db_table} ({cols}) {select}"
 
 
-def _state() -> FunnelFactState:
-    """The checkpoint row, locked for this transaction (serialises refreshes)."""
-    state = FunnelFactState.objects.select_for_update().order_by("pk").first()
-    return state or FunnelFactState.objects.create()
+def _state():
+    """The checkpoint (:class:`~smarketing.core.models.FillState`), locked for this transaction
+    (serialises refreshes)."""
+    return derived.checkpoint(NAME)
+
+
+def _updated(value) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _maxima() -> dict:
@@ -78,6 +85,7 @@ def _maxima() -> dict:
 def rebuild_funnel_facts() -> int:
     """Recompute every contact's funnel facts in one ``INSERT ... SELECT``; the row count."""
     state = _state()
+    derived.take_dirty(state)  # a rebuild reads everything
     top = _maxima()
     updated = Contact.objects.aggregate(m=Max("updated_at"))["m"]
     fact = ContactFunnelFact._meta.db_table
@@ -89,14 +97,7 @@ def rebuild_funnel_facts() -> int:
     if connection.vendor == "postgresql":
         sqlcache.execute(f"ANALYZE {fact}")
     funnel_days.rebuild()
-    state.days_built = True
-    now = timezone.now()
-    state.stage_change_id, state.contact_id = top["sc"], top["contact"]
-    state.review_id = top["review"]
-    state.deal_id, state.deal_stage_change_id = top["deal"], top["dsc"]
-    state.contact_updated_at = updated
-    state.built_at = state.refreshed_at = now
-    state.save()
+    derived.filled(state, state={**top, "updated": _updated(updated)}, built=True)
     return n
 
 
@@ -106,7 +107,7 @@ def refresh_funnel_facts(contact_ids) -> int:
     ids = sorted({int(i) for i in contact_ids})
     if not ids:
         return 0
-    days = _state().days_built  # lock: one refresh at a time
+    days = _state().built_at is not None  # lock: one refresh at a time
     fact, queue = ContactFunnelFact._meta.db_table, FunnelFactQueue._meta.db_table
     FunnelFactQueue.objects.all().delete()
     FunnelFactQueue.objects.bulk_create([FunnelFactQueue(contact_id=i) for i in ids])
@@ -125,7 +126,7 @@ def refresh_funnel_facts(contact_ids) -> int:
 def forget_from_days(contact_id: int) -> None:
     """Remove one contact's current facts from the daily funnel counts (its fact row is about
     to be deleted outside :func:`refresh_funnel_facts`, e.g. by the contact's deletion)."""
-    if not FunnelFactState.objects.filter(days_built=True).exists():
+    if not days_ready():
         return
     FunnelFactQueue.objects.all().delete()
     FunnelFactQueue.objects.create(contact_id=contact_id)
@@ -135,107 +136,107 @@ def forget_from_days(contact_id: int) -> None:
     FunnelFactQueue.objects.all().delete()
 
 
-def _changed_since(state: FunnelFactState, *, edits: bool) -> set[int]:
+def _changed_since(done: dict, *, edits: bool) -> set[int]:
     # the periodic pass re-reads a margin: ids committed out of order by concurrent writers
     margin = ID_OVERLAP if edits else 0
+
+    def after(key):
+        return max(0, int(done.get(key, 0)) - margin)
+
     ids = set(
-        StageChange.objects.filter(id__gt=max(0, state.stage_change_id - margin))
+        StageChange.objects.filter(id__gt=after("sc"))
         .values_list("contact_id", flat=True)
         .distinct()
     )
+    ids |= set(Contact.objects.filter(id__gt=after("contact")).values_list("id", flat=True))
     ids |= set(
-        Contact.objects.filter(id__gt=max(0, state.contact_id - margin)).values_list(
-            "id", flat=True
-        )
-    )
-    ids |= set(
-        LeadReview.objects.filter(id__gt=max(0, state.review_id - margin))
+        LeadReview.objects.filter(id__gt=after("review"))
         .values_list("contact_id", flat=True)
         .distinct()
     )
-    deals = Deal.objects.filter(id__gt=max(0, state.deal_id - margin))
-    moved = DealStageChange.objects.filter(id__gt=max(0, state.deal_stage_change_id - margin))
+    deals = Deal.objects.filter(id__gt=after("deal"))
+    moved = DealStageChange.objects.filter(id__gt=after("dsc"))
     deals = deals | Deal.objects.filter(id__in=moved.values("deal_id"))
     ids |= set(
         deals.filter(primary_contact__isnull=False)
         .values_list("primary_contact_id", flat=True)
         .distinct()
     )
-    if edits and state.contact_updated_at is not None:
-        since = state.contact_updated_at - UPDATED_OVERLAP
+    if edits and done.get("updated"):
+        since = datetime.fromisoformat(done["updated"]) - UPDATED_OVERLAP
         ids |= set(Contact.objects.filter(updated_at__gt=since).values_list("id", flat=True))
     return ids
 
 
 @transaction.atomic
 def catch_up_funnel_facts(*, edits: bool = True) -> int:
-    """Recompute the contacts changed since the checkpoint and advance it; rebuild if the
-    table was never built. ``edits`` also scans ``Contact.updated_at`` (owner, persona...)."""
+    """Recompute the contacts changed since the checkpoint (and those marked dirty) and advance
+    it; rebuild if the table was never built. ``edits`` also scans ``Contact.updated_at``
+    (owner, persona...)."""
     state = _state()
     if state.built_at is None:
         return rebuild_funnel_facts()
+    done = dict(state.state or {})
     top = _maxima()
     updated = Contact.objects.aggregate(m=Max("updated_at"))["m"] if edits else None
-    n = refresh_funnel_facts(_changed_since(state, edits=edits))
-    state.stage_change_id = max(state.stage_change_id, top["sc"])
-    state.contact_id = max(state.contact_id, top["contact"])
-    state.review_id = max(state.review_id, top["review"])
-    state.deal_id = max(state.deal_id, top["deal"])
-    state.deal_stage_change_id = max(state.deal_stage_change_id, top["dsc"])
+    dirty = derived.take_dirty(state)
+    ids = _changed_since(done, edits=edits) | {int(i) for i in dirty.get("contacts", [])}
+    n = refresh_funnel_facts(ids)
+    new = {k: max(int(done.get(k, 0)), v) for k, v in top.items()}
     if updated is not None:
-        state.contact_updated_at = max(updated, state.contact_updated_at or updated)
-    state.refreshed_at = timezone.now()
-    state.save()
+        old = datetime.fromisoformat(done["updated"]) if done.get("updated") else updated
+        new["updated"] = _updated(max(updated, old))
+    derived.filled(state, state=new)
     return n
 
 
-def ensure_fresh(version: dict | None = None) -> bool:
-    """Bring the facts up to the latest stage change and contact before a read (cheap when
-    nothing changed: primary-key maxima). Returns whether the facts are current; a backlog
-    larger than :data:`INLINE_LIMIT` is left to the periodic task (figures lag meanwhile)."""
-    if version is None:
-        top = _maxima()
-    else:  # the page's data version has every maximum but the deal stage changes'
-        top = {**version, "dsc": DealStageChange.objects.aggregate(m=Max("id"))["m"] or 0}
-    state = FunnelFactState.objects.order_by("pk").first()
-    if state is not None and state.built_at is not None:
-        lag = {
-            "sc": top["sc"] - state.stage_change_id,
-            "contact": top["contact"] - state.contact_id,
-            "review": top.get("review", 0) - state.review_id,
-            "deal": top.get("deal", 0) - state.deal_id,
-            "dsc": top["dsc"] - state.deal_stage_change_id,
-        }
-        if all(v <= 0 for v in lag.values()):
-            return True
-        backlog = sum(max(0, v) for v in lag.values())
-    else:
-        backlog = top["contact"]
-    if backlog > INLINE_LIMIT:
-        log.warning(
-            "funnel facts lag by %s rows: reading the stage-change log until the periodic "
-            "task (or `smarketing reporting_refresh`) catches up",
-            backlog,
-        )
-        return False
-    catch_up_funnel_facts(edits=False)
-    return True
+def catch_up_inline() -> int:
+    """The write path's catch-up: new rows and dirty contacts, without the ``updated_at``
+    scan (edits made through the ORM mark their contact dirty)."""
+    return catch_up_funnel_facts(edits=False)
+
+
+def lag() -> int:
+    """Rows (stage changes, contacts, reviews, deals, deal moves) and dirty keys not yet folded
+    in; for a never-built table, the contacts. Reads only."""
+    fs = derived.read(NAME)
+    top = _maxima()
+    if fs is None or fs.built_at is None:
+        return top["contact"]
+    done = fs.state or {}
+    behind = sum(max(0, v - int(done.get(k, 0))) for k, v in top.items())
+    return behind + sum(len(v) for v in (fs.dirty or {}).values())
+
+
+def is_stale() -> bool:
+    """Whether the facts lag the records (reads only: a dashboard GET calls it)."""
+    return lag() > 0
+
+
+def is_current() -> bool:
+    """Whether a reader may use the facts: built and not stale (reads only)."""
+    return derived.is_built(NAME) and not is_stale()
 
 
 def days_ready() -> bool:
     """Whether the daily funnel counts (:mod:`.funnel_days`) are built with the facts."""
-    return FunnelFactState.objects.filter(days_built=True, built_at__isnull=False).exists()
+    return derived.is_built(NAME)
 
 
 def rebuild_reporting_tables() -> dict[str, int]:
-    """Rebuild every pre-aggregated reporting table in the database (funnel facts and daily
-    counts, traffic summaries, attribution credits); ``{name: rows}``. Call after bulk writes
-    that bypass the ORM (the demo generator, imports); safe to re-run."""
+    """Rebuild every registered derived table (funnel facts and daily counts, traffic, activity
+    and content summaries, attribution credits, SLA snapshots); ``{name: rows}``. Call after
+    bulk writes that bypass the ORM (the demo generator, imports); safe to re-run."""
     from smarketing.reporting.credits import rebuild_credits
-    from smarketing.reporting.traffic import rebuild_traffic
 
-    return {
-        "reporting funnel facts": rebuild_funnel_facts(),
-        "reporting traffic days": rebuild_traffic(),
-        "reporting attribution credits": rebuild_credits(),
-    }
+    out = derived.rebuild_all(
+        [e.name for e in derived.registered() if e.name.startswith("reporting.")]
+    )
+    out["reporting.credits"] = rebuild_credits()
+    return out
+
+
+def ensure_fresh(version: dict | None = None) -> bool:
+    """Whether readers may use the stored facts (built; stale ones are read with their "as
+    of"). Reads only: kept for callers of the former read-path refresh, which wrote on GET."""
+    return days_ready()

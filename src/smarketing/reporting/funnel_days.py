@@ -368,3 +368,19 @@ def period_deals(*, start: datetime, end: datetime, **filters) -> tuple[list[str
         f"FROM {DEALF_T} WHERE (({won}) OR ({made})){cond} GROUP BY {combo}"
     )
     return _rows(sql, [s, e, s, e, s, e, s, e, s, e, *params])
+
+
+def won_days(*, start: datetime, end: datetime, **filters) -> list[tuple]:
+    """``(day, won_deals, revenue)`` per UTC close day of the won deals closed in
+    ``[start, end)`` whose primary contact the filters keep (the closed loop's deals: the
+    same won deals and revenue as its period figures)."""
+    from datetime import UTC
+
+    cond, params = _filters(**filters)
+    s, e = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+    day = _day("closed_at")
+    sql = (
+        f"SELECT {day} AS d, COUNT(*), SUM(amount) FROM {DEALF_T} "
+        f"WHERE is_won AND closed_at >= %s AND closed_at < %s{cond} GROUP BY {day} ORDER BY d"
+    )
+    return _rows(sql, [s, e, *params])[1]

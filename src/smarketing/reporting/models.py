@@ -94,8 +94,8 @@ class ContactFunnelFact(models.Model):
     Derived data, never edited by hand: rebuilt in the database by
     :func:`smarketing.reporting.facts.rebuild_reporting_tables` and refreshed per contact by
     :func:`smarketing.reporting.facts.refresh_funnel_facts` (on ``stage_changed``, and by the
-    periodic catch-up from the checkpoints in :class:`FunnelFactState`). The closed loop and
-    funnel charts group this table instead of re-reading the whole stage-change log.
+    periodic catch-up from the checkpoints in the ``reporting.funnel``
+    :class:`~smarketing.core.models.FillState`). The closed loop and funnel charts group this table instead of re-reading the whole stage-change log.
     """
 
     contact = models.OneToOneField(
@@ -144,29 +144,6 @@ class FunnelFactQueue(models.Model):
         return f"refresh contact {self.contact_id}"
 
 
-class FunnelFactState(models.Model):
-    """The fill checkpoint of the funnel facts (one row, like Zulip's analytics ``FillState``):
-    the last stage change and contact id processed and the ``Contact.updated_at`` seen, so a
-    periodic catch-up recomputes only the contacts changed since, and resumes after a failure."""
-
-    stage_change_id = models.BigIntegerField(default=0)
-    contact_id = models.BigIntegerField(default=0)
-    contact_updated_at = models.DateTimeField(null=True)
-    built_at = models.DateTimeField(null=True, help_text="Last full rebuild.")
-    refreshed_at = models.DateTimeField(null=True)
-    days_built = models.BooleanField(
-        default=False, help_text="FunnelDay, FunnelCombo, ReviewFact, DealFact built with facts."
-    )
-    review_id = models.BigIntegerField(default=0, help_text="Last lead review processed.")
-    deal_id = models.BigIntegerField(default=0, help_text="Last deal processed.")
-    deal_stage_change_id = models.BigIntegerField(
-        default=0, help_text="Last deal stage change processed."
-    )
-
-    def __str__(self) -> str:
-        return f"funnel facts through stage change {self.stage_change_id}"
-
-
 class TrafficDay(models.Model):
     """A TrafficDay holds one UTC day's page views and sessions (distinct visitors that day),
     for all channels (``channel`` NULL) or one channel. Refreshed per day from page-view
@@ -204,20 +181,6 @@ class TrafficVisitorGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel or 'all'} after {self.prev_day}: {self.visitors}"
-
-
-class TrafficState(models.Model):
-    """The fill checkpoint of the traffic tables: the last page-view touchpoint id processed."""
-
-    touchpoint_id = models.BigIntegerField(default=0)
-    built_at = models.DateTimeField(null=True)
-    refreshed_at = models.DateTimeField(null=True)
-    content_built = models.BooleanField(
-        default=False, help_text="ContentTouchDay built with the traffic tables."
-    )
-
-    def __str__(self) -> str:
-        return f"traffic through touchpoint {self.touchpoint_id}"
 
 
 class ActivityDay(models.Model):

@@ -33,7 +33,7 @@ def funnel_tables(con=None, *, facts: bool = True, content: bool = False) -> Fun
     """The closed-loop input tables over Django's database (same connection as the ORM).
 
     ``facts``: include the per-contact funnel fact table (the fast path); pass ``False`` when
-    it is not current (see :func:`smarketing.reporting.facts.ensure_fresh`). ``content``:
+    it was never built (see :func:`smarketing.reporting.facts.days_ready`). ``content``:
     content membership from the per-day content touches (:mod:`.content_days`, current)
     instead of every touchpoint."""
     from smarketing.reporting.models import ContactFunnelFact, ContentTouchDay
@@ -82,15 +82,16 @@ def closed_loop(
 ) -> ClosedLoopResult:
     """Closed-loop figures per ``by`` group for the filters (aggregated in the database).
 
-    Reads the per-contact funnel facts when they are current (``facts=None`` checks, and
-    refreshes a small backlog), else the stage-change log; period step counts come from the
+    Reads the per-contact funnel facts when they are built (``facts=None`` checks; reads only:
+    a stale table is read as stored, the page says "as of"), else computes the same
+    expression over the stage-change log without storing it; period step counts come from the
     daily funnel counts (:mod:`.funnel_days`) when they are built (``days=None`` checks).
     ``memo`` (one dict per page) shares the results of identical queries between groupings."""
     from smarketing.reporting import facts as funnel_facts
     from smarketing.reporting import sqlcache
 
     if facts is None:
-        facts = funnel_facts.ensure_fresh()
+        facts = funnel_facts.days_ready()
     if tables is not None:
         facts = facts and tables.funnel is not None
     if facts and days is None:

@@ -24,18 +24,16 @@ def send_weekly_brief():
 @db_periodic_task(crontab(minute="*"))
 @lock_task("reporting-refresh")
 def refresh_reporting_tables():
-    """Every minute: recompute the funnel facts (and daily counts) of contacts changed since the
-    checkpoint (stage changes, new contacts, edits), the traffic of days with new page views
-    and the attribution credits of changed or newly touched won deals."""
+    """Every minute: catch reporting's registered derived tables up (:mod:`smarketing.core.
+    derived`): the funnel facts (and daily counts, deal and review facts) of contacts changed
+    since the checkpoint or marked dirty, the traffic, activity and content days with new or
+    re-owned touches; and the attribution credits of changed or newly touched won deals."""
+    from smarketing.core import derived
     from smarketing.reporting.credits import catch_up_credits
-    from smarketing.reporting.facts import catch_up_funnel_facts
-    from smarketing.reporting.traffic import catch_up_traffic
 
-    return {
-        "contacts": catch_up_funnel_facts(),
-        "days": catch_up_traffic(),
-        "credits": catch_up_credits(),
-    }
+    out = derived.refresh_all(prefix="reporting.")
+    out["credits"] = catch_up_credits()
+    return out
 
 
 @db_periodic_task(crontab(hour="3", minute="15"))

@@ -9,8 +9,9 @@ by the day of their previous visit: a visitor is counted in ``[s, e)`` on its fi
 i.e. where the previous visit is before ``s`` -- exact for any period up to a year, and a sum
 over a few hundred rows per day instead of a distinct count over millions of page views.
 
-Refresh: new page views (touchpoint id above the checkpoint in
-:class:`~smarketing.reporting.models.TrafficState`) mark their days dirty; those days are
+Refresh: new page views (touchpoint id above the checkpoint in the ``reporting.traffic``
+:class:`~smarketing.core.models.FillState`) and updates that re-own old touches (identify,
+merges: :func:`smarketing.core.derived.mark_dirty` with their days) mark days dirty; those days are
 recomputed (today's, as events arrive, with one index probe per visitor for its previous
 visit). A backdated page view also changes the "previous visit" of that visitor's next visit,
 so the days up to a year after it are recomputed (one window-function pass). Everything runs
@@ -24,22 +25,29 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
+from smarketing.analytics.figures import SALES_ACTIVITY_KINDS
+from smarketing.core import derived
 from smarketing.crm.models import Touchpoint
 from smarketing.reporting import activity, content_days, sqlcache
-from smarketing.reporting.models import TrafficDay, TrafficState, TrafficVisitorGap
+from smarketing.reporting.models import TrafficDay, TrafficVisitorGap
 
 log = logging.getLogger(__name__)
 
 LOOKBACK = 366  # days: longer gaps are "no previous visit" for any period up to a year
 PROBE_DAYS = 3  # ranges up to this many days use per-visitor index probes
-INLINE_LIMIT = 50_000  # page views a read refreshes inline; more is left to the periodic task
+#: Touchpoints dated before this (only a past bug could store them) are left out of the
+#: summaries and logged: a year-1 row must not break a fill or a page.
+FLOOR = date(1970, 1, 1)
+NAME = "reporting.traffic"
 
 TP = Touchpoint._meta.db_table
 DAY_T = TrafficDay._meta.db_table
 GAP_T = TrafficVisitorGap._meta.db_table
+#: A visitor: the contact, else the anonymous browser id (the one definition; a session is
+#: one visitor on one UTC day).
 VISITOR = "COALESCE(CAST(contact_id AS TEXT), anonymous_id)"
+PAGE_VIEW = "kind = 'page_view'"
 
 
 def _pg() -> bool:
@@ -64,7 +72,7 @@ def replace_days(model, insert: str, group: str, days) -> None:
     touchpoints) restricted to each day, then ``group`` (its ``GROUP BY``)."""
     if days is None:
         model.objects.all().delete()
-        sqlcache.execute(insert + group)
+        sqlcache.execute(insert + " AND occurred_at >= %s" + group, [_at(FLOOR)])
         return
     for d in sorted(set(days)):
         model.objects.filter(day=d).delete()
@@ -155,96 +163,131 @@ def _recompute(a: date, b: date) -> None:
         sqlcache.execute(_window_sql(per_channel), params)
 
 
-def _state() -> TrafficState:
-    state = TrafficState.objects.select_for_update().order_by("pk").first()
-    return state or TrafficState.objects.create()
+def _state():
+    return derived.checkpoint(NAME)
 
 
 def _page_view_days(where: str, params, kinds: str = "'page_view'") -> list[date]:
-    """The UTC days of the touchpoints of ``kinds`` matching ``where``."""
+    """The UTC days of the touchpoints of ``kinds`` matching ``where`` (days before
+    :data:`FLOOR`, which only a bug could store, are skipped and logged)."""
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT DISTINCT {_day('occurred_at')} FROM {TP} WHERE kind IN ({kinds}) AND {where}",
             params,
         )
         out = [r[0] for r in cur.fetchall()]
-    return sorted(d if isinstance(d, date) else date.fromisoformat(d) for d in out)
+    return _dates(out)
+
+
+def _dates(values) -> list[date]:
+    out = []
+    for d in values:
+        try:
+            if isinstance(d, datetime):
+                d = (d.astimezone(UTC) if d.tzinfo else d).date()
+            elif not isinstance(d, date):
+                d = date.fromisoformat(str(d)[:10])
+        except ValueError:
+            log.warning("touchpoint day %r is not a date: skipped", d)
+            continue
+        if d < FLOOR:
+            log.warning("touchpoints dated %s (before %s) are skipped by the summaries", d, FLOOR)
+            continue
+        out.append(d)
+    return sorted(out)
+
+
+def _tp_max() -> int:
+    return Touchpoint.objects.aggregate(m=Max("id"))["m"] or 0
 
 
 @transaction.atomic
 def rebuild_traffic() -> int:
     """Recompute the traffic tables over all history (one window pass); the days filled."""
     state = _state()
-    top = Touchpoint.objects.aggregate(m=Max("id"))["m"] or 0
+    derived.take_dirty(state)
+    top = _tp_max()
     TrafficDay.objects.all().delete()
     TrafficVisitorGap.objects.all().delete()
     with connection.cursor() as cur:
-        cur.execute(f"SELECT MIN(occurred_at), MAX(occurred_at) FROM {TP} WHERE kind = 'page_view'")
+        cur.execute(f"SELECT COUNT(*) FROM {TP} WHERE occurred_at < %s", [_at(FLOOR)])
+        (bad,) = cur.fetchone()
+        if bad:
+            log.warning("%s touchpoints dated before %s skipped by the summaries", bad, FLOOR)
+        cur.execute(
+            f"SELECT MIN(occurred_at), MAX(occurred_at) FROM {TP} "
+            "WHERE kind = 'page_view' AND occurred_at >= %s",
+            [_at(FLOOR)],
+        )
         first, last = cur.fetchone()
     if first is not None:
-        to_date = (
-            (lambda v: v.date())
-            if isinstance(first, datetime)
-            else (lambda v: date.fromisoformat(str(v)[:10]))
-        )
-        _recompute(to_date(first), to_date(last))
+        days = _dates([first, last])
+        if days:
+            _recompute(days[0], days[-1])
     activity.refresh_days(None)
     activity.refresh_attempts(None, None)
     content_days.refresh_days(None)
-    state.content_built = True
-    state.touchpoint_id = top
-    state.built_at = state.refreshed_at = timezone.now()
-    state.save()
+    derived.filled(state, state={"tp": top}, built=True)
     return TrafficDay.objects.filter(channel__isnull=True).count()
 
 
 @transaction.atomic
 def catch_up_traffic() -> int:
-    """Recompute the days touched by page views newer than the checkpoint; the days redone."""
+    """Recompute the days touched by touchpoints newer than the checkpoint and the days and
+    contacts marked dirty by updates (an identify or a merge re-owning old touches); the days
+    redone."""
     state = _state()
     if state.built_at is None:
         return rebuild_traffic()
-    top = Touchpoint.objects.aggregate(m=Max("id"))["m"] or 0
-    if top <= state.touchpoint_id:
+    done = int((state.state or {}).get("tp", 0))
+    top = _tp_max()
+    marked = derived.take_dirty(state)
+    old_days = _dates(marked.get("days", []))
+    contacts = sorted({int(c) for c in marked.get("contacts", [])})
+    if top <= done and not old_days and not contacts:
         return 0
-    dirty = _page_view_days("id > %s AND id <= %s", [state.touchpoint_id, top])
+    dirty = sorted(set(_page_view_days("id > %s AND id <= %s", [done, top])) | set(old_days))
     n = 0
     if dirty:
-        last = _page_view_days("occurred_at >= %s", [_at(dirty[-1])])[-1]
+        last = _page_view_days("occurred_at >= %s", [_at(dirty[-1])])
         # a visit changes the "previous visit" of the visitor's next visit (within a year)
-        end = min(last, dirty[-1] + timedelta(days=LOOKBACK))
+        end = min(last[-1] if last else dirty[-1], dirty[-1] + timedelta(days=LOOKBACK))
         _recompute(dirty[0], end)
         n = (end - dirty[0]).days + 1
-    kinds = ", ".join(f"'{k}'" for k in activity.SALES_ACTIVITY)
-    activity.refresh_days(
-        _page_view_days("id > %s AND id <= %s", [state.touchpoint_id, top], kinds)
-    )
-    activity.refresh_attempts(state.touchpoint_id, top)
-    if state.content_built:
-        content_days.refresh_days(content_days.new_days(state.touchpoint_id, top))
-    state.touchpoint_id = top
-    state.refreshed_at = timezone.now()
-    state.save()
+    kinds = ", ".join(f"'{k}'" for k in SALES_ACTIVITY_KINDS)
+    new_days = _page_view_days("id > %s AND id <= %s", [done, top], kinds)
+    activity.refresh_days(sorted(set(new_days) | set(old_days)))
+    activity.refresh_attempts(done, top, contacts=contacts)
+    content_days.refresh_days(sorted(set(content_days.new_days(done, top)) | set(old_days)))
+    derived.filled(state, state={"tp": max(done, top)})
     return n
 
 
-def ensure_fresh(touchpoint_max: int | None = None) -> bool:
-    """Bring the traffic tables up to the last touchpoint before a read when the backlog is
-    small; otherwise say so (the caller then reads the touchpoints directly)."""
-    top = touchpoint_max
-    if top is None:
-        top = Touchpoint.objects.aggregate(m=Max("id"))["m"] or 0
-    state = TrafficState.objects.order_by("pk").first()
-    done = state.touchpoint_id if state is not None and state.built_at is not None else 0
-    if done >= top:
-        return True
-    if top - done > INLINE_LIMIT:
-        log.warning(
-            "traffic tables lag by %s touchpoints; reading touchpoints directly", top - done
+def lag() -> int:
+    """Touchpoints and dirty keys not yet folded in (all touchpoints if never built)."""
+    fs = derived.read(NAME)
+    top = _tp_max()
+    if fs is None or fs.built_at is None:
+        return top
+    behind = max(0, top - int((fs.state or {}).get("tp", 0)))
+    return behind + sum(len(v) for v in (fs.dirty or {}).values())
+
+
+def is_stale() -> bool:
+    """Whether the traffic, activity and content summaries lag the touchpoints (reads only)."""
+    return lag() > 0
+
+
+def contact_touch_days(contact_ids) -> list[date]:
+    """The UTC days of the touchpoints of ``contact_ids`` (what an identify or a merge that
+    re-owns them changes in the summaries)."""
+    ids = [int(i) for i in contact_ids] or [-1]
+    marks = ", ".join("%s" for _ in ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT DISTINCT {_day('occurred_at')} FROM {TP} WHERE contact_id IN ({marks})", ids
         )
-        return False
-    catch_up_traffic()
-    return True
+        return _dates(r[0] for r in cur.fetchall())
 
 
 def _channel_clause(channel: str) -> tuple[str, list]:
@@ -261,6 +304,38 @@ def traffic_days(*, start: date, end: date, channel: str = "") -> list[tuple]:
             [*params, start, end],
         )
         return cur.fetchall()
+
+
+def _live_where(channel: str) -> tuple[str, list]:
+    clause, params = _channel_clause(channel)
+    if not channel:  # all channels: no channel condition on the touchpoints
+        clause, params = "1 = 1", []
+    return f"{PAGE_VIEW} AND occurred_at >= %s AND occurred_at < %s AND {clause}", params
+
+
+def traffic_days_live(*, start: date, end: date, channel: str = "") -> list[tuple]:
+    """:func:`traffic_days` computed over the touchpoints (same definitions, nothing stored)."""
+    where, params = _live_where(channel)
+    day = _day("occurred_at")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {day} AS d, COUNT(*), COUNT(DISTINCT {VISITOR}) FROM {TP} WHERE {where} "
+            f"GROUP BY {day} ORDER BY d",
+            [_at(start), _at(end), *params],
+        )
+        return [(_dates([d])[0], v, s) for d, v, s in cur.fetchall() if _dates([d])]
+
+
+def traffic_totals_live(*, start: date, end: date, channel: str = "") -> dict[str, int]:
+    """:func:`traffic_totals` computed over the touchpoints (exact distinct visitors)."""
+    where, params = _live_where(channel)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT {VISITOR}) FROM {TP} WHERE {where}",
+            [_at(start), _at(end), *params],
+        )
+        views, visitors = cur.fetchone()
+    return {"page_views": int(views or 0), "visitors": int(visitors or 0)}
 
 
 def traffic_totals(*, start: date, end: date, channel: str = "") -> dict[str, int]:

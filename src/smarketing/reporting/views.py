@@ -86,7 +86,7 @@ def kpis(name: str, ctx: ds.Context) -> list[tuple[str, str, str]]:
         fig("Won", r.won, n),
         fig("Lead → won", r.conversion.get("leads_to_won"), pct),
         fig(f"Revenue ({cur})", r.revenue, n),
-        fig("ROI", r.roi, pct),
+        fig(f"ROI ({ctx.filters.period.label})", r.roi, pct),
         fig("Acceptance rate", r.acceptance_rate, pct),
         fig("Avg lead quality", r.avg_quality, lambda v: f"{v:.2f} / 5"),
     ]
@@ -124,7 +124,7 @@ def _dashboard_data(name: str, filters: Filters) -> dict:
     hit = result_cache.get(name, params, ctx.version)
     if hit is not None:
         return hit
-    data = {"kpis": kpis(name, ctx), "cards": _cards(name, ctx)}
+    data = {"kpis": kpis(name, ctx), "cards": _cards(name, ctx), "as_of": ctx.as_of}
     if name == "smarketing":
         data["pacing"] = ds.goal_pacing(ctx)
         data["sla"] = selectors.sla_compliance(filters)

@@ -427,6 +427,8 @@ def do_mark_notifications_read(*, user, ids=None, now: dt.datetime | None = None
 
 #: How old a stored month of compliance figures may be before a reader recomputes it.
 SNAPSHOT_MAX_AGE = dt.timedelta(minutes=15)
+#: The stored months' name in the derived-table registry (:mod:`smarketing.core.derived`).
+SNAPSHOTS = "sla.compliance"
 
 
 def do_refresh_compliance_snapshot(month: str, *, now: dt.datetime | None = None):
@@ -437,6 +439,10 @@ def do_refresh_compliance_snapshot(month: str, *, now: dt.datetime | None = None
     snapshot, _ = ComplianceSnapshot.objects.update_or_create(
         month=month, defaults={"sla_version": version, "computed_at": now, "data": data}
     )
+    from smarketing.core import derived
+
+    # the registry's checkpoint says when the stored months were last computed
+    derived.filled(derived.checkpoint(SNAPSHOTS), state={"last_month": month}, built=True)
     return snapshot
 
 
@@ -460,6 +466,13 @@ def compliance_snapshot(
         except IntegrityError:  # another reader stored the month at the same moment
             snapshot = ComplianceSnapshot.objects.get(month=month)
     return snapshot
+
+
+def catch_up_snapshots(*, now: dt.datetime | None = None) -> int:
+    """Recompute the stored figures of the months that still move (the worker and the
+    derived-table registry's ``sla.compliance`` entry); the months stored."""
+    now = now or timezone.now()
+    return len([do_refresh_compliance_snapshot(m, now=now) for m in months_to_refresh(now)])
 
 
 def months_to_refresh(now: dt.datetime) -> list[str]:

@@ -8,7 +8,31 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from smarketing.core import derived
 from smarketing.funnel.signals import attempt_logged, lead_assigned, lead_reviewed
+
+
+def _catch_up() -> int:
+    from smarketing.sla.actions import catch_up_snapshots
+
+    return catch_up_snapshots()
+
+
+def _stale() -> bool:
+    from smarketing.sla.selectors import snapshots_stale
+
+    return snapshots_stale()
+
+
+# The stored month figures are a derived table: the worker refreshes them (sla/tasks.py),
+# the dashboards read them (sla/selectors.py: stored, or live without storing).
+derived.register(
+    "sla.compliance",  # sla.actions.SNAPSHOTS
+    rebuild=_catch_up,
+    catch_up=_catch_up,
+    is_stale=_stale,
+    tables=("sla_compliancesnapshot",),
+)
 
 
 @receiver(lead_assigned, dispatch_uid="sla-start-clock")

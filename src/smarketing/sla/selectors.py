@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from smarketing.analytics import figures
 from smarketing.analytics.sla import (
     BusinessCalendar,
     LeadClocks,
@@ -29,8 +30,9 @@ from smarketing.funnel.models import LeadReview, StageChange
 from smarketing.funnel.routing import SALES_TEAM_KINDS
 from smarketing.sla.models import LeadClock, Notification, SlaVersion
 
-#: Touch kinds that count as a sales attempt on a lead (made by the sales team).
-ATTEMPT_KINDS = ("sales_call", "sales_email", "sales_social", "meeting", "demo")
+#: Touch kinds that count as a sales attempt on a lead (made by the sales team): the one
+#: definition in :mod:`smarketing.analytics.figures`, shared with the sales dashboard.
+ATTEMPT_KINDS = figures.ATTEMPT_KINDS
 #: Far end of an open-ended out-of-office period.
 OPEN_PAUSE = dt.timedelta(days=365)
 
@@ -146,7 +148,9 @@ def lead_records(start: dt.datetime, end: dt.datetime) -> list[LeadRecord]:
     contact_ids = {c.contact_id for c in clocks}
     touches = defaultdict(list)
     for cid, at in (
-        Touchpoint.objects.filter(contact_id__in=contact_ids, kind__in=ATTEMPT_KINDS, team="sales")
+        Touchpoint.objects.filter(
+            contact_id__in=contact_ids, kind__in=ATTEMPT_KINDS, team=figures.ATTEMPT_TEAM
+        )
         .values_list("contact_id", "occurred_at")
         .order_by("occurred_at")
     ):
@@ -254,23 +258,21 @@ def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, obj
 
     A period longer than a month shows its last month that has begun (the SLA's commitments
     are monthly); the figures are exactly those of :func:`compliance` for that month, as
-    stored by :func:`~smarketing.sla.actions.compliance_snapshot` (at most 15 minutes old;
-    "As of" says when). Naive bounds are UTC (the reporting filters' convention).
+    stored by the worker (:func:`~smarketing.sla.actions.catch_up_snapshots`; "As of" says
+    when), or computed live without storing when the month has no snapshot for the active SLA
+    version. Reads only. Naive bounds are UTC (the reporting filters' convention).
     """
-    from smarketing.sla.actions import compliance_snapshot
-
     start, end = _aware(start), _aware(end)
     last = min(end - dt.timedelta(seconds=1), timezone.now())
     month = f"{max(last, start):%Y-%m}"
-    snapshot = compliance_snapshot(month)
-    data = snapshot.data
+    data, as_of = stored_or_live_compliance(month)
     sales = next((row for row in data["sales"] if row["scope"] == "all"), None) or {}
     marketing = data["marketing"]
     breaches = sum((sales.get("breaches") or {}).values())
     rate = marketing.get("mql_to_sql_rate")
     return {
         "Month": month,
-        "As of": f"{snapshot.computed_at:%Y-%m-%d %H:%M} UTC",
+        "As of": as_of,
         "Leads received by sales": sales.get("leads_received", 0),
         "First touch within SLA": _pct(sales.get("first_touch_met_pct")),
         "Median / p90 time to first touch": (
@@ -295,6 +297,38 @@ def compliance_summary(*, start: dt.datetime, end: dt.datetime) -> dict[str, obj
             f"{marketing.get('pipeline_committed') or 0:,.0f}"
         ),
     }
+
+
+def stored_or_live_compliance(month: str) -> tuple[dict, str]:
+    """``month``'s compliance figures and their "as of" label: the stored
+    :class:`~smarketing.sla.models.ComplianceSnapshot` when it was computed under the active
+    SLA version, else :func:`compliance` computed now (one definition; nothing is stored: a
+    GET never writes)."""
+    from smarketing.sla.models import ComplianceSnapshot
+
+    _, version = active_sla()
+    snapshot = ComplianceSnapshot.objects.filter(month=month).first()
+    if snapshot is not None and snapshot.sla_version_id == (version.pk if version else None):
+        return snapshot.data, f"{snapshot.computed_at:%Y-%m-%d %H:%M} UTC"
+    now = timezone.now()
+    return compliance(month, now=now), f"{now:%Y-%m-%d %H:%M} UTC (live)"
+
+
+def snapshots_stale(now: dt.datetime | None = None) -> bool:
+    """Whether a month that still moves lacks a snapshot for the active SLA version or has one
+    older than the refresh interval (reads only)."""
+    from smarketing.sla.actions import SNAPSHOT_MAX_AGE, months_to_refresh
+    from smarketing.sla.models import ComplianceSnapshot
+
+    now = now or timezone.now()
+    _, version = active_sla()
+    months = months_to_refresh(now)
+    fresh = ComplianceSnapshot.objects.filter(
+        month__in=months,
+        sla_version_id=version.pk if version else None,
+        computed_at__gte=now - SNAPSHOT_MAX_AGE,
+    ).count()
+    return fresh < len(months)
 
 
 def breaches_between(*, start: dt.datetime, end: dt.datetime, limit: int = 50) -> list[str]:

@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 import ibis
 import pandas as pd
 
+from smarketing.analytics import figures
 from smarketing.analytics.closedloop.tables import (
     FUNNEL_STEPS,
     STEPS,
@@ -437,7 +438,7 @@ def closed_loop(
             row.cost_per_lead = _ratio(row.cost, row.leads)
             row.cost_per_mql = _ratio(row.cost, row.mqls)
             row.cost_per_customer = _ratio(row.cost, row.won)
-            row.roi = _ratio(row.revenue - row.cost, row.cost)
+            row.roi = figures.roi(row.revenue, row.cost)
         row.accepted = int(_num(reviews, key, "accepted"))
         row.rejected = int(_num(reviews, key, "rejected"))
         row.acceptance_rate = _ratio(row.accepted, row.accepted + row.rejected)
