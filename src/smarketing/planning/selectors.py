@@ -29,10 +29,9 @@ from smarketing.analytics.planning import (
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
+from smarketing.planning.groups import RATE_GROUPS
 from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
 
-#: Groupings the measured rates can be split by.
-RATE_GROUPS = ("channel", "persona", "segment")
 #: Pacing metrics per team: marketing owns the top of the funnel, sales the bottom.
 TEAM_METRICS = {
     "marketing": (("leads", "Leads"), ("mqls", "MQLs")),

@@ -4,4 +4,6 @@ from huey.contrib.djhuey.management.commands.run_huey import Command as RunHueyC
 
 
 class Command(RunHueyCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Run the background task worker (huey consumer)."

@@ -17,6 +17,8 @@ from smarketing.reporting.report_views import last_month, last_week
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Render the monthly report, the weekly brief or the management summary (HTML or PDF)."
 
     def add_arguments(self, parser):
