@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import ibis
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from smarketing.analytics.closedloop import STAGE_RANK
@@ -111,6 +113,27 @@ def measured_by(
     joined = h.join(g, h.contact_id == g.cid).select("contact_id", "to_stage", "at", "grp")
     out = measure_funnel_by(joined, "grp", start=start or s, end=end or e)
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def measured_by_groups() -> dict[str, dict[str, MeasuredFunnel]]:
+    """:func:`measured_by` for every group of :data:`RATE_GROUPS` over the default window.
+
+    From today's snapshot when it holds them (one row read; the nightly refresh and demo
+    generation store them), otherwise measured live. Never stores anything.
+    """
+    today = timezone.now().date()
+    s, e = default_window(today)
+    row = (
+        MeasuredFunnelSnapshot.objects.filter(day=today, window_start=s, window_end=e)
+        .values_list("data", flat=True)
+        .first()
+    )
+    stored = (row or {}).get("by") or {}
+    if set(stored) >= set(RATE_GROUPS):
+        return {
+            g: {k: MeasuredFunnel.from_dict(m) for k, m in stored[g].items()} for g in RATE_GROUPS
+        }
+    return {g: measured_by(g, start=s, end=e) for g in RATE_GROUPS}
 
 
 def make_plan(
@@ -234,32 +257,29 @@ def daily_actuals(
     """Daily leads, MQLs, SQLs, customers (reached that day) and won revenue in ``[start, end)``.
 
     Two grouped queries in the database (first reach days inside the window, won deals per
-    close day). ``step_counts`` (company-wide only) replaces the first one.
+    close day). ``step_counts`` (company-wide only) replaces the first one, so that a page
+    with it builds no Ibis expression at all.
     """
-    con = backend()
     out: dict[str, dict[date, float]] = {}
     if step_counts is not None and owner_ids is None:
         out.update({m: dict(days) for m, days in step_counts(start, end).items()})
     else:
-        u = _first_reach_days(con, start, end, owner_ids)
+        u = _first_reach_days(backend(), start, end, owner_ids)
         counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
         for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
             out.setdefault(m, {})[_as_date(d)] = float(n)
-    deals = table(Deal, con)
-    won = deals.filter(
-        deals.is_won
-        & (deals.closed_at >= _lit(deals.closed_at, start))
-        & (deals.closed_at < _lit(deals.closed_at, end))
+    won = Deal.objects.filter(
+        is_won=True,
+        closed_at__gte=_ts(start).replace(tzinfo=UTC),
+        closed_at__lt=_ts(end).replace(tzinfo=UTC),
     )
     if owner_ids is not None:
-        won = won.filter(won.owner_id.isin(list(owner_ids) or [-1]))
-    rev = (
-        won.mutate(day=won.closed_at.date())
-        .group_by("day")
-        .aggregate(v=won.amount.cast("float64").sum())
-        .to_pandas()
-    )
-    out["revenue"] = {_as_date(d): float(v) for d, v in zip(rev["day"], rev["v"])}
+        won = won.filter(owner_id__in=list(owner_ids))
+    # the ORM, not Ibis: one small grouped query, no expression to build and compile per view
+    per_day = won.annotate(day=TruncDate("closed_at", tzinfo=UTC)).values("day").order_by("day")
+    out["revenue"] = {
+        _as_date(r["day"]): float(r["v"]) for r in per_day.annotate(v=Sum("amount")) if r["v"]
+    }
     for name in ("leads", "mqls", "sqls", "customers"):
         out.setdefault(name, {})
     return out
