@@ -4,8 +4,11 @@ Starts ``smarketing serve`` (waitress) on the current database (``SMARKETING_DAT
 ``DATABASE_URL``, e.g. the medium demo), logs in as ``--user`` and, for each page of the
 navigation (``smarketing.web.context.NAVIGATION``) plus ``--extra`` URLs, times the first
 GET ("cold": a fresh server process, nothing cached in it) and the median of ``--repeat``
-GETs after it ("repeat"). The server is restarted for every run; the figures are the medians
-over ``--runs`` runs, with the 1-minute load average of each page's requests. Before the
+GETs after it ("repeat"), as wall time at the client and as the server process's CPU time
+for the request (the sum over its threads of ``/proc/PID/task/*/schedstat``: on a shared
+machine the wall time also holds the time spent waiting for a core, the CPU time does not).
+The server is restarted for every run; the figures are the medians over ``--runs`` runs, with
+the 1-minute load average of each page's requests. Before the
 pages, the login page and ``/healthz`` are requested once, so the process start-up (URL
 configuration, template engine) is not charged to the first page.
 
@@ -40,22 +43,36 @@ def nav_urls() -> list[str]:
     return out.stdout.split()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by every thread of process ``pid`` (nanosecond schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that just ended
+    return total / 1e9
+
+
 class Session:
     """A logged-in browser-like client (cookies, CSRF) over urllib."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, pid: int):
         self.base = base
+        self.pid = pid
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def get(self, path: str) -> tuple[int, float, bytes]:
-        t0 = time.perf_counter()
+    def get(self, path: str) -> tuple[int, float, float, bytes]:
+        """``(status, wall seconds, server CPU seconds, body)`` of one GET."""
+        c0, t0 = cpu_seconds(self.pid), time.perf_counter()
         with self.opener.open(self.base + path, timeout=600) as resp:
             body = resp.read()
-            return resp.status, time.perf_counter() - t0, body
+            status = resp.status
+        return status, time.perf_counter() - t0, cpu_seconds(self.pid) - c0, body
 
     def login(self, user: str, password: str) -> None:
-        _, _, page = self.get("/login/")
+        page = self.get("/login/")[-1]
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         data = urllib.parse.urlencode(
             {"username": user, "password": password, "csrfmiddlewaretoken": token.decode()}
@@ -68,9 +85,12 @@ class Session:
 
 
 def serve(port: int) -> subprocess.Popen:
-    exe = str(Path(sys.executable).with_name("smarketing"))
+    # the interpreter itself (not the console script's wrapper), so the pid is the server's
+    code = "from smarketing.cli import main; main()"
     proc = subprocess.Popen(
-        [exe, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-c", code, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -88,16 +108,21 @@ def serve(port: int) -> subprocess.Popen:
 def one_run(port: int, urls: list[str], args) -> dict[str, dict]:
     proc = serve(port)
     try:
-        s = Session(f"http://127.0.0.1:{port}")
+        s = Session(f"http://127.0.0.1:{port}", proc.pid)
         s.login(args.user, args.password)
         out = {}
         for url in urls:
-            status, cold, _ = s.get(url)
+            status, cold, cold_cpu, _ = s.get(url)
             if status != 200:
                 raise SystemExit(f"{url}: HTTP {status}")
-            repeats = [s.get(url)[1] for _ in range(args.repeat)]
-            out[url] = {"cold": cold, "repeat": statistics.median(repeats),
-                        "load": os.getloadavg()[0]}  # fmt: skip
+            repeats = [s.get(url)[1:3] for _ in range(args.repeat)]
+            out[url] = {
+                "cold": cold,
+                "cold_cpu": cold_cpu,
+                "repeat": statistics.median(r[0] for r in repeats),
+                "repeat_cpu": statistics.median(r[1] for r in repeats),
+                "load": os.getloadavg()[0],
+            }
         return out
     finally:
         proc.terminate()
@@ -122,12 +147,14 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
           f"{args.runs} runs (fresh server each), {args.repeat} repeats")  # fmt: skip
     runs = [one_run(args.port, urls, args) for _ in range(args.runs)]
-    print(f"{'page':<34} {'cold (median)':>14} {'repeat':>9} {'load':>6}")
+    print(f"{'page':<30} {'cold wall':>10} {'cold CPU':>9} {'repeat wall':>12} {'repeat CPU':>11} "
+          f"{'load':>5}")  # fmt: skip
     for url in urls:
-        cold = statistics.median(r[url]["cold"] for r in runs)
-        rep = statistics.median(r[url]["repeat"] for r in runs)
+        med = {k: statistics.median(r[url][k] for r in runs) * 1000
+               for k in ("cold", "cold_cpu", "repeat", "repeat_cpu")}  # fmt: skip
         load = statistics.mean(r[url]["load"] for r in runs)
-        print(f"{url:<34} {cold * 1000:11.0f} ms {rep * 1000:6.0f} ms {load:6.1f}")
+        print(f"{url:<30} {med['cold']:7.0f} ms {med['cold_cpu']:6.0f} ms {med['repeat']:9.0f} ms "
+              f"{med['repeat_cpu']:8.0f} ms {load:5.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":
