@@ -13,6 +13,8 @@ touches, 12 channels); it is generated into ``--data-dir`` on the first run (abo
 
     .venv/bin/python benchmarks/cli_bench.py --runs 5 --data-dir /tmp/attr
     .venv/bin/python benchmarks/cli_bench.py --runs 5 --no-attribution   # the quick commands
+    SMARKETING_DATA_DIR=/tmp/medium .venv/bin/python benchmarks/cli_bench.py --with-db \
+        --no-attribution                      # also two database commands on a demo company
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/smarketing-cli-bench"))
     ap.add_argument("--no-attribution", action="store_true", help="skip the 10M-touch file")
+    ap.add_argument(
+        "--with-db",
+        action="store_true",
+        help="add database commands (needs a demo company in SMARKETING_DATA_DIR/DATABASE_URL)",
+    )
     args = ap.parse_args()
 
     exe = str(Path(sys.executable).with_name("smarketing"))
@@ -105,6 +112,11 @@ def main() -> None:
         "smarketing score check default_scoring.yaml": [exe, "score", "check", str(SCORING)],
         "python -c pass (interpreter start)": [sys.executable, "-c", "pass"],
     }  # fmt: skip
+    if args.with_db:
+        tasks["smarketing plan --revenue 250000 (measured)"] = [exe, "plan", "--revenue", "250000"]
+        tasks["smarketing sla report --month (database)"] = [
+            exe, "sla", "report", "--month", time.strftime("%Y-%m"), "--json",
+        ]  # fmt: skip
     pair = ()
     if not args.no_attribution:
         paths = paths_file(args.data_dir)

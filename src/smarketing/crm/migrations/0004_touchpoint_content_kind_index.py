@@ -16,19 +16,22 @@ def _fk_index_name(schema_editor, model) -> str:
 
 def drop_fk_index(apps, schema_editor):
     model = apps.get_model("crm", "Touchpoint")
-    schema_editor.execute(schema_editor._delete_index_sql(model, _fk_index_name(schema_editor, model)))
+    schema_editor.execute(
+        schema_editor._delete_index_sql(model, _fk_index_name(schema_editor, model))
+    )
 
 
 def create_fk_index(apps, schema_editor):
     model = apps.get_model("crm", "Touchpoint")
     field = model._meta.get_field("content")
     schema_editor.execute(
-        schema_editor._create_index_sql(model, fields=[field], name=_fk_index_name(schema_editor, model))
+        schema_editor._create_index_sql(
+            model, fields=[field], name=_fk_index_name(schema_editor, model)
+        )
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("crm", "0003_touchpoint_leaner_indexes"),
     ]
