@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from smarketing.analytics.closedloop import STAGE_RANK
 from smarketing.analytics.planning import (
     MeasuredFunnel,
     Pacing,
@@ -28,11 +26,13 @@ from smarketing.analytics.planning import (
     parse_period,
     reverse_funnel,
 )
-from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
 from smarketing.planning.groups import RATE_GROUPS
 from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
+
+if TYPE_CHECKING:  # Ibis (and pandas) load where an expression is built: a snapshot read needs none
+    import ibis
 
 #: Pacing metrics per team: marketing owns the top of the funnel, sales the bottom.
 TEAM_METRICS = {
@@ -48,17 +48,23 @@ def default_window(today: date | None = None) -> tuple[date, date]:
 
 
 def _history(con) -> ibis.Table:
+    from smarketing.core.ibis_db import table
+
     sc = table(StageChange, con)
     return sc.select(contact_id=sc.contact_id, to_stage=sc.to_stage, at=sc.changed_at)
 
 
 def _deals(con) -> ibis.Table:
+    from smarketing.core.ibis_db import table
+
     d = table(Deal, con)
     return d.select(amount=d.amount.cast("float64"), won=d.is_won, closed_at=d.closed_at)
 
 
 def measure_live(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
     """Measure the funnel over ``[start, end)`` (default window) from the database, now."""
+    from smarketing.core.ibis_db import backend
+
     s, e = default_window()
     con = backend()
     return measure_funnel(_history(con), _deals(con), start=start or s, end=end or e)
@@ -93,6 +99,10 @@ def measured_by(
     group: str, *, start: date | None = None, end: date | None = None
 ) -> dict[str, MeasuredFunnel]:
     """Measured rates per channel, persona (name) or segment."""
+    import ibis
+
+    from smarketing.core.ibis_db import backend, table
+
     if group not in RATE_GROUPS:
         raise ValueError(f"group must be one of {', '.join(RATE_GROUPS)}, got {group!r}")
     s, e = default_window()
@@ -182,6 +192,8 @@ def _ts(d: date) -> datetime:
 
 
 def _lit(col, d: date):
+    import ibis
+
     v = _ts(d)
     if getattr(col.type(), "timezone", None):
         v = v.replace(tzinfo=UTC)
@@ -202,6 +214,11 @@ def _first_reach_days(con, start: date, end: date, owner_ids=None) -> ibis.Table
     inside the window and none before ``start``. One grouped pass over the changes before
     ``end`` gives both (first such change inside, highest rank before).
     """
+    import ibis
+
+    from smarketing.analytics.closedloop import STAGE_RANK
+    from smarketing.core.ibis_db import table
+
     sc = table(StageChange, con)
     c = table(Contact, con)
     ranked = sc.select(
@@ -260,6 +277,8 @@ def daily_actuals(
     close day). ``step_counts`` (company-wide only) replaces the first one, so that a page
     with it builds no Ibis expression at all.
     """
+    from smarketing.core.ibis_db import backend
+
     out: dict[str, dict[date, float]] = {}
     if step_counts is not None and owner_ids is None:
         out.update({m: dict(days) for m, days in step_counts(start, end).items()})
