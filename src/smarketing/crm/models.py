@@ -320,7 +320,12 @@ class Touchpoint(models.Model):
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )
     content = models.ForeignKey(
-        ContentAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+        ContentAsset,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+        db_index=False,
     )
     keyword = models.CharField(max_length=200, blank=True)
     email_subject = models.CharField(max_length=250, blank=True)
@@ -338,6 +343,8 @@ class Touchpoint(models.Model):
             models.Index(fields=["kind", "occurred_at"]),
             models.Index(fields=["anonymous_id"], name="crm_touch_anonymous_id"),
             models.Index(fields=["channel"], name="crm_touch_channel"),
+            # an asset's views and shares are counted from the index alone (the library page)
+            models.Index(fields=["content", "kind"], name="crm_touch_content_kind"),
         ]
         constraints = [
             models.CheckConstraint(

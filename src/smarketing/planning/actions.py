@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from smarketing.analytics.planning import RATE_NAMES, PlanningError, parse_period
+from smarketing.planning.groups import RATE_GROUPS
 from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
-from smarketing.planning.selectors import default_window, measure_live
+from smarketing.planning.selectors import default_window, measure_live, measured_by
 
 
 def _decimal(name: str, value, *, required: bool) -> Decimal | None:
@@ -104,7 +105,8 @@ SNAPSHOT_KEEP_DAYS = 7
 
 @transaction.atomic
 def do_refresh_measured_funnel(*, today=None) -> MeasuredFunnelSnapshot:
-    """Measure the default window live and store it as ``today``'s snapshot (replacing any).
+    """Measure the default window live and store it as ``today``'s snapshot (replacing any),
+    with the rates per channel, persona and segment under ``"by"`` (the planning page's tables).
 
     Run nightly and after demo generation; idempotent for a day. Measures before writing, so a
     failure stores nothing.
@@ -112,6 +114,10 @@ def do_refresh_measured_funnel(*, today=None) -> MeasuredFunnelSnapshot:
     today = today or timezone.now().date()
     start, end = default_window(today)
     data = measure_live(start=start, end=end).to_dict()
+    data["by"] = {
+        g: {str(k): m.to_dict() for k, m in measured_by(g, start=start, end=end).items()}
+        for g in RATE_GROUPS
+    }
     snap, _ = MeasuredFunnelSnapshot.objects.update_or_create(
         day=today,
         window_start=start,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from smarketing.analytics.closedloop import STAGE_RANK
 from smarketing.analytics.planning import (
     MeasuredFunnel,
     Pacing,
@@ -26,13 +26,14 @@ from smarketing.analytics.planning import (
     parse_period,
     reverse_funnel,
 )
-from smarketing.core.ibis_db import backend, table
 from smarketing.crm.models import Account, Contact, Deal, Persona
 from smarketing.funnel.models import StageChange
+from smarketing.planning.groups import RATE_GROUPS
 from smarketing.planning.models import Goal, MeasuredFunnelSnapshot
 
-#: Groupings the measured rates can be split by.
-RATE_GROUPS = ("channel", "persona", "segment")
+if TYPE_CHECKING:  # Ibis (and pandas) load where an expression is built: a snapshot read needs none
+    import ibis
+
 #: Pacing metrics per team: marketing owns the top of the funnel, sales the bottom.
 TEAM_METRICS = {
     "marketing": (("leads", "Leads"), ("mqls", "MQLs")),
@@ -47,17 +48,23 @@ def default_window(today: date | None = None) -> tuple[date, date]:
 
 
 def _history(con) -> ibis.Table:
+    from smarketing.core.ibis_db import table
+
     sc = table(StageChange, con)
     return sc.select(contact_id=sc.contact_id, to_stage=sc.to_stage, at=sc.changed_at)
 
 
 def _deals(con) -> ibis.Table:
+    from smarketing.core.ibis_db import table
+
     d = table(Deal, con)
     return d.select(amount=d.amount.cast("float64"), won=d.is_won, closed_at=d.closed_at)
 
 
 def measure_live(*, start: date | None = None, end: date | None = None) -> MeasuredFunnel:
     """Measure the funnel over ``[start, end)`` (default window) from the database, now."""
+    from smarketing.core.ibis_db import backend
+
     s, e = default_window()
     con = backend()
     return measure_funnel(_history(con), _deals(con), start=start or s, end=end or e)
@@ -92,6 +99,10 @@ def measured_by(
     group: str, *, start: date | None = None, end: date | None = None
 ) -> dict[str, MeasuredFunnel]:
     """Measured rates per channel, persona (name) or segment."""
+    import ibis
+
+    from smarketing.core.ibis_db import backend, table
+
     if group not in RATE_GROUPS:
         raise ValueError(f"group must be one of {', '.join(RATE_GROUPS)}, got {group!r}")
     s, e = default_window()
@@ -112,6 +123,27 @@ def measured_by(
     joined = h.join(g, h.contact_id == g.cid).select("contact_id", "to_stage", "at", "grp")
     out = measure_funnel_by(joined, "grp", start=start or s, end=end or e)
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def measured_by_groups() -> dict[str, dict[str, MeasuredFunnel]]:
+    """:func:`measured_by` for every group of :data:`RATE_GROUPS` over the default window.
+
+    From today's snapshot when it holds them (one row read; the nightly refresh and demo
+    generation store them), otherwise measured live. Never stores anything.
+    """
+    today = timezone.now().date()
+    s, e = default_window(today)
+    row = (
+        MeasuredFunnelSnapshot.objects.filter(day=today, window_start=s, window_end=e)
+        .values_list("data", flat=True)
+        .first()
+    )
+    stored = (row or {}).get("by") or {}
+    if set(stored) >= set(RATE_GROUPS):
+        return {
+            g: {k: MeasuredFunnel.from_dict(m) for k, m in stored[g].items()} for g in RATE_GROUPS
+        }
+    return {g: measured_by(g, start=s, end=e) for g in RATE_GROUPS}
 
 
 def make_plan(
@@ -160,6 +192,8 @@ def _ts(d: date) -> datetime:
 
 
 def _lit(col, d: date):
+    import ibis
+
     v = _ts(d)
     if getattr(col.type(), "timezone", None):
         v = v.replace(tzinfo=UTC)
@@ -180,6 +214,11 @@ def _first_reach_days(con, start: date, end: date, owner_ids=None) -> ibis.Table
     inside the window and none before ``start``. One grouped pass over the changes before
     ``end`` gives both (first such change inside, highest rank before).
     """
+    import ibis
+
+    from smarketing.analytics.closedloop import STAGE_RANK
+    from smarketing.core.ibis_db import table
+
     sc = table(StageChange, con)
     c = table(Contact, con)
     ranked = sc.select(
@@ -235,32 +274,31 @@ def daily_actuals(
     """Daily leads, MQLs, SQLs, customers (reached that day) and won revenue in ``[start, end)``.
 
     Two grouped queries in the database (first reach days inside the window, won deals per
-    close day). ``step_counts`` (company-wide only) replaces the first one.
+    close day). ``step_counts`` (company-wide only) replaces the first one, so that a page
+    with it builds no Ibis expression at all.
     """
-    con = backend()
+    from smarketing.core.ibis_db import backend
+
     out: dict[str, dict[date, float]] = {}
     if step_counts is not None and owner_ids is None:
         out.update({m: dict(days) for m, days in step_counts(start, end).items()})
     else:
-        u = _first_reach_days(con, start, end, owner_ids)
+        u = _first_reach_days(backend(), start, end, owner_ids)
         counts = u.group_by(["metric", "day"]).aggregate(n=u.count()).to_pandas()
         for m, d, n in zip(counts["metric"], counts["day"], counts["n"]):
             out.setdefault(m, {})[_as_date(d)] = float(n)
-    deals = table(Deal, con)
-    won = deals.filter(
-        deals.is_won
-        & (deals.closed_at >= _lit(deals.closed_at, start))
-        & (deals.closed_at < _lit(deals.closed_at, end))
+    won = Deal.objects.filter(
+        is_won=True,
+        closed_at__gte=_ts(start).replace(tzinfo=UTC),
+        closed_at__lt=_ts(end).replace(tzinfo=UTC),
     )
     if owner_ids is not None:
-        won = won.filter(won.owner_id.isin(list(owner_ids) or [-1]))
-    rev = (
-        won.mutate(day=won.closed_at.date())
-        .group_by("day")
-        .aggregate(v=won.amount.cast("float64").sum())
-        .to_pandas()
-    )
-    out["revenue"] = {_as_date(d): float(v) for d, v in zip(rev["day"], rev["v"])}
+        won = won.filter(owner_id__in=list(owner_ids))
+    # the ORM, not Ibis: one small grouped query, no expression to build and compile per view
+    per_day = won.annotate(day=TruncDate("closed_at", tzinfo=UTC)).values("day").order_by("day")
+    out["revenue"] = {
+        _as_date(r["day"]): float(r["v"]) for r in per_day.annotate(v=Sum("amount")) if r["v"]
+    }
     for name in ("leads", "mqls", "sqls", "customers"):
         out.setdefault(name, {})
     return out

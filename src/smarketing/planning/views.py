@@ -74,6 +74,14 @@ def _overrides(params) -> dict:
     return out
 
 
+def _step_counts():
+    """The reporting app's daily funnel counts when they are current (as the monthly report
+    paces a goal): the company-wide reach counts without a scan of the stage history."""
+    from smarketing.reporting import facts, funnel_days
+
+    return funnel_days.daily_totals if facts.ensure_fresh() and facts.days_ready() else None
+
+
 @login_required
 def index(request):
     """Goal form, plan (measured + what-if), each team's part and pacing."""
@@ -89,7 +97,7 @@ def index(request):
     try:
         if goal:
             plan = selectors.goal_plan(goal, overrides=overrides, measured=measured)
-            pacing = selectors.goal_pacing(goal, plan=plan)
+            pacing = selectors.goal_pacing(goal, plan=plan, step_counts=_step_counts())
         elif overrides.get("revenue"):
             plan = selectors.make_plan(
                 revenue=overrides["revenue"],
@@ -106,7 +114,7 @@ def index(request):
         for team in ("marketing", "sales"):
             rows = [(k, lbl, p, pacing_chart(team, k, lbl, p)) for k, lbl, p in pacing.team(team)]
             teams.append((team, rows))
-    by_group = {g: selectors.measured_by(g) for g in selectors.RATE_GROUPS}
+    by_group = selectors.measured_by_groups()
     return render(
         request,
         "planning/index.html",

@@ -13,10 +13,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import ibis
-import pandas as pd
 from django.db import connection
+
+if TYPE_CHECKING:  # Ibis and pandas load when a query first runs, not with every command
+    import ibis
+    import pandas as pd
 
 _MAX = 2048
 _SQL: OrderedDict[tuple, str] = OrderedDict()
@@ -58,6 +61,8 @@ def _sqlite_functions() -> None:
 
 def run(key: tuple, build: Callable[[], ibis.Expr]) -> pd.DataFrame:
     """Execute the (cached) SQL of ``key`` on Django's connection; a DataFrame of the rows."""
+    import pandas as pd
+
     sql = compiled(key, build)
     _sqlite_functions()
     with connection.cursor() as cur:

@@ -38,7 +38,7 @@ def test_sorted_array_route_equals_ordered_concat(monkeypatch):
     expected = as_tuples(prep.distinct_paths(prepared(tp, cv)))
 
     def unsupported(j, order):
-        raise prep.ibis_exc.UnsupportedOperationError("no ordered aggregation here")
+        raise ibis.common.exceptions.UnsupportedOperationError("no ordered aggregation here")
 
     monkeypatch.setattr(prep, "_ordered_concat", unsupported)
     got = as_tuples(prep.distinct_paths(prepared(tp, cv)))

@@ -10,10 +10,12 @@ the distinct paths of the aggregated path format (see :mod:`.pathset`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
+
+if TYPE_CHECKING:  # Ibis loads where an expression is built: a path file needs none
+    import ibis.expr.types as ir
 
 from .errors import AttributionError
 from .pathset import PathSet
@@ -50,6 +52,8 @@ def validate_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 def _slot_weight(t: ir.Table, slots: Mapping[str, float]) -> ir.FloatingValue:
     """First/middle/last weights; with 2 touches first and last share in proportion."""
+    import ibis
+
     first, middle, last = (float(slots[s]) for s in SLOTS)
     ends = first + last
     two_first = first / ends if ends > 0 else 0.5
@@ -69,6 +73,8 @@ def _anchor_weight(t: ir.Table, anchors: list[ir.IntegerValue], share: float) ->
     When every touch is an anchor the slots share the path equally (1/len(anchors) each).
     Slots that fall on the same touch add up on it.
     """
+    import ibis
+
     # an integer count cast to float64: Spark reads bare float literals as DECIMAL, whose
     # division rounds to 6 places
     slots_here = sum((a == t.pos).ifelse(1, 0) for a in anchors).cast("float64")
@@ -97,6 +103,8 @@ def weight_expr(
     has_time: bool = True,
 ) -> ir.FloatingValue:
     """Return the per-touch weight expression of a heuristic ``model`` over canonical ``t``."""
+    import ibis
+
     if model == "first_touch":
         return (t.pos == 1).ifelse(1.0, 0.0)
     if model == "last_touch":
@@ -137,6 +145,8 @@ def heuristic_credits(
     has_time: bool = True,
 ):
     """Sum each key's weighted conversions and value in the engine; return a DataFrame."""
+    import ibis
+
     t = t.filter(t.conv > 0)
     t = t.mutate(w=weight_expr(t, model, half_life_days=half_life_days, weights=weights,
                                has_time=has_time))  # fmt: skip

@@ -22,12 +22,13 @@ transitions of its distinct paths with vectorised numpy (see :mod:`.pathset`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.common.exceptions as ibis_exc
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # Ibis loads where an expression is built: a path file needs none
+    import ibis.expr.types as ir
 
 from .errors import AttributionError
 from .pathset import PathSet
@@ -39,6 +40,8 @@ DENSE_MAX_STATES = 2500
 
 def _collapsed(t: ir.Table, order: int) -> ir.Table:
     """Rows with consecutive repeats removed and a ``state`` string of the last keys."""
+    import ibis
+
     w = ibis.window(group_by="path_id", order_by="pos")
     t = t.mutate(prev=t.key.lag().over(w))
     t = t.filter(t.prev.isnull() | (t.prev != t.key))
@@ -56,6 +59,8 @@ def transition_counts(t: ir.Table, order: int) -> pd.DataFrame:
     terminal transitions the conversions or nulls) and ``v`` (conversion value, only on
     transitions into ``(conversion)``).
     """
+    import ibis
+
     c = _collapsed(t, order)
     w = ibis.window(group_by="path_id", order_by="pos")
     c = c.mutate(src=c.state.lag().over(w).fill_null(START), last=c.state.lead().over(w).isnull())
@@ -78,6 +83,8 @@ def path_cells(t: ir.Table) -> pd.DataFrame:
     Used by the bootstrap, which resamples journeys. Engines without ordered string
     aggregation (SQLite) return the collapsed rows and pandas joins them.
     """
+    import ibis.common.exceptions as ibis_exc
+
     c = _collapsed(t, 1)
     try:
         agg = c.group_by("path_id").aggregate(

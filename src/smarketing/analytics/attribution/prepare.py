@@ -21,15 +21,17 @@ conversion; null for the path format) and the milestone positions ``lead_pos``,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.common.exceptions as ibis_exc
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # Ibis loads where an expression is built: a path file needs none
+    import ibis.expr.types as ir
 
 from .errors import AttributionError
 from .pathset import PathSet, split_paths
@@ -61,6 +63,9 @@ class Prepared:
 
 def as_table(data, *, name: str) -> ir.Table:
     """Return ``data`` as an Ibis table (pandas DataFrames are wrapped with a memtable)."""
+    import ibis
+    import ibis.expr.types as ir
+
     if isinstance(data, ir.Table):
         return data
     if isinstance(data, pd.DataFrame):
@@ -97,6 +102,8 @@ def prepare_touches(
     include_nonconverting: bool = True,
 ) -> Prepared:
     """Build the canonical touches table from touchpoints and conversions."""
+    import ibis
+
     if lookback_days is None or not lookback_days > 0:
         raise AttributionError(f"lookback_days must be positive, got {lookback_days!r}")
     tp = as_table(touchpoints, name="touchpoints")
@@ -262,7 +269,8 @@ def prepare_paths(
     path format has no timestamps and no milestones. An Ibis table is read once as Arrow
     (only the named columns); a DataFrame's columns are used in place.
     """
-    if isinstance(paths, ir.Table):
+    ibis_types = sys.modules.get("ibis.expr.types")  # Ibis not loaded: not an Ibis table
+    if ibis_types is not None and isinstance(paths, ibis_types.Table):
         cols = [c for c in (path_column, conversions_column, value_column, nulls_column) if c]
         missing = [c for c in cols if c not in paths.columns]
         if missing:
@@ -339,6 +347,8 @@ def _sorted_collect(j: ir.Table, order: list[str]) -> ir.StringValue:
     Collects ``(order columns..., code)`` structs, sorts the array (structs compare
     field by field, i.e. by the touch order) and joins the codes.
     """
+    import ibis
+
     touch = ibis.struct({**{c: j[c] for c in order}, "code": j.code})
     return touch.collect().sort().map(lambda x: x.code).join(",")
 
@@ -355,6 +365,9 @@ def distinct_paths(prepared: Prepared) -> PathSet | None:
     """
     if prepared.paths is not None:
         return prepared.paths
+    import ibis
+    import ibis.common.exceptions as ibis_exc
+
     # the touches before numbering suffice: (sec, key) is the order ``pos`` numbers
     t, order = (
         (prepared.rows, ["sec", "key"]) if prepared.rows is not None

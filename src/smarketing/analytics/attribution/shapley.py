@@ -14,10 +14,13 @@ the same bitmasks with numpy over its distinct paths (:func:`path_coalitions`).
 
 from __future__ import annotations
 
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # Ibis loads where an expression is built: a path file needs none
+    import ibis.expr.types as ir
 
 from .pathset import PathSet
 
@@ -30,6 +33,8 @@ def coalition_counts(t: ir.Table, keys: list[str]) -> tuple[pd.DataFrame, list[s
     Returns the DataFrame (columns ``w0..wK``, ``conv``, ``value``, ``nulls``) and the
     names of the word columns.
     """
+    import ibis
+
     words = (len(keys) + BITS_PER_WORD - 1) // BITS_PER_WORD
     lookup = ibis.memtable(
         {

@@ -26,10 +26,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads when a funnel is measured, not with `smarketing plan`
+    import pandas as pd
 
 from smarketing.analytics.planning.periods import PlanningError
 from smarketing.analytics.planning.reverse_funnel import RATE_NAMES, STAGES, Sourced
@@ -90,6 +92,8 @@ class MeasuredFunnel:
 def _frame(
     data: Any, columns: tuple[str, ...], what: str, extra: str | None = None
 ) -> pd.DataFrame:
+    import pandas as pd
+
     if hasattr(data, "to_pandas") and hasattr(data, "group_by"):  # an Ibis table
         missing = [c for c in columns if c not in data.columns]
         if missing:
@@ -112,6 +116,8 @@ def _frame(
 
 
 def _ts(value: date | datetime | str | None) -> pd.Timestamp | None:
+    import pandas as pd
+
     if value is None:
         return None
     ts = pd.Timestamp(value)
@@ -129,6 +135,8 @@ def _in_window(s: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | Non
 
 def _reach_times(history: pd.DataFrame) -> pd.DataFrame:
     """One row per contact, one column per stage: the time it reached that stage (or later)."""
+    import pandas as pd
+
     h = history[history["to_stage"].isin(STAGES)]
     at = pd.to_datetime(h["at"], utc=True)
     first = (
@@ -163,6 +171,8 @@ def _measure(
     start: pd.Timestamp | None,
     end: pd.Timestamp | None,
 ) -> MeasuredFunnel:
+    import pandas as pd
+
     rates: dict[str, Sourced | None] = {}
     durations: dict[str, Sourced | None] = {}
     counts: dict[str, int] = {}

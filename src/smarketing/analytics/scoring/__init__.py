@@ -51,20 +51,32 @@ from smarketing.analytics.scoring.monitoring import (
     lift_top_decile,
     population_stability_index,
 )
-from smarketing.analytics.scoring.predictive import (
-    MIN_MINORITY,
-    Factor,
-    TrainedModel,
-    TrainResult,
-    dump_model,
-    evaluate,
-    explain,
-    explain_frame,
-    load_model,
-    predict,
-    train,
-)
 from smarketing.analytics.scoring.rules import ContactScore, score_contact, score_contacts
+
+#: Names of :mod:`.predictive`, loaded on first use: scikit-learn takes a second to import,
+#: which ``smarketing score check`` and every rule-scoring reader need not pay.
+_PREDICTIVE = (
+    "MIN_MINORITY",
+    "Factor",
+    "TrainedModel",
+    "TrainResult",
+    "dump_model",
+    "evaluate",
+    "explain",
+    "explain_frame",
+    "load_model",
+    "predict",
+    "train",
+)
+
+
+def __getattr__(name: str):
+    if name in _PREDICTIVE:
+        from smarketing.analytics.scoring import predictive
+
+        return getattr(predictive, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_FREE_EMAIL_DOMAINS",

@@ -21,8 +21,6 @@ from smarketing.analytics.attribution import (
     compare_paths,
     read_input,
 )
-from smarketing.attribution import selectors
-from smarketing.attribution.selectors import QueryError
 
 
 def _optional_column(value: str | None) -> str | None:
@@ -31,6 +29,8 @@ def _optional_column(value: str | None) -> str | None:
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = (
         "Multi-touch attribution: credit conversions (lead, mql, sql, opportunity, won) to "
         "channels, campaigns, content, keywords, subject lines, touch kinds or teams. Reads "
@@ -67,6 +67,8 @@ class Command(BaseCommand):
         parser.add_argument("--compare", action="store_true", help="every model side by side")
 
     def handle(self, *args, **opts):
+        from smarketing.attribution.selectors import QueryError
+
         if not opts["model"] and not opts["compare"]:
             raise CommandError("--model is required (e.g. --model markov)")
         try:
@@ -100,6 +102,8 @@ class Command(BaseCommand):
         }
 
     def _from_db(self, opts):
+        from smarketing.attribution import selectors
+
         if opts["engine"] != "duckdb":
             raise CommandError(
                 "--engine applies to --input files; the app database runs on its own engine"
@@ -119,6 +123,8 @@ class Command(BaseCommand):
         return result.to_dict(), result
 
     def _from_file(self, opts):
+        from smarketing.attribution import selectors
+
         for flag in ("conversion", "since", "until", "lookback_days", "half_life_days"):
             if opts[flag] is not None:
                 name = "--" + flag.replace("_", "-")

@@ -10,6 +10,8 @@ from smarketing.core.actions import do_create_token
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Create an API token for a user; the secret is printed once and never stored."
 
     def add_arguments(self, parser):

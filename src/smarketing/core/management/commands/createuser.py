@@ -12,6 +12,8 @@ from smarketing.core.models import Team, UserProfile
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Create a smarketing user (admin, manager or member of a team)."
 
     def add_arguments(self, parser):

@@ -7,6 +7,8 @@ from smarketing.config.env import env_bool, env_int
 
 
 class Command(RunHueyCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Run the background task worker (huey consumer) and the webhook dispatcher."
 
     def handle(self, *args, **options):

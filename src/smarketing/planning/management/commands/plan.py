@@ -4,7 +4,10 @@
                     [--rate mql_to_sql=0.4 ...] [--period 2026-Q1] [--by channel] [--save] [--json]
 
 Inputs not given are measured from the app's own history (StageChange, Deal) over the last
-365 days (``--measure-from/--measure-to`` to change the window).
+365 days (``--measure-from/--measure-to`` to change the window). When every input the plan
+needs is given (``--deal-size`` and ``--lead-to-customer`` or the four stage rates) and
+nothing asks for the database (``--by``, ``--save``, ``--measure-*``), nothing is measured:
+the plan is the given numbers alone, and ``smarketing plan`` then runs without Django.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from smarketing.analytics.planning import RATE_NAMES, PlanningError
-from smarketing.planning import selectors
+from smarketing.analytics.planning import RATE_NAMES, PlanningError, reverse_funnel
+from smarketing.planning.groups import RATE_GROUPS
 
 
 def _positive(name: str):
@@ -35,7 +38,21 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def needs_database(opts: dict) -> bool:
+    """Whether the plan of these options reads the app's database (anything to measure or save).
+
+    Not when the deal size and the lead-to-customer rate (or all four stage rates) are given
+    and neither ``--by``, ``--save`` nor a measuring window is asked for.
+    """
+    given = {item.partition("=")[0] for item in opts.get("rate") or []}
+    reaches_leads = opts.get("lead_to_customer") is not None or set(RATE_NAMES) <= given
+    asks = ("by", "save", "measure_from", "measure_to")
+    return opts.get("deal_size") is None or not reaches_leads or any(opts.get(k) for k in asks)
+
+
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Work a revenue goal backwards: customers, opportunities, SQLs, MQLs and leads needed."
 
     def add_arguments(self, parser):
@@ -52,9 +69,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", help="2026-Q1, 2026-03, 2026-H1 or 2026")
         parser.add_argument("--measure-from", type=_day, help="measuring window start (date)")
         parser.add_argument("--measure-to", type=_day, help="measuring window end (exclusive)")
-        parser.add_argument(
-            "--by", choices=selectors.RATE_GROUPS, help="also print measured rates per group"
-        )
+        parser.add_argument("--by", choices=RATE_GROUPS, help="also print measured rates per group")
         parser.add_argument("--save", action="store_true", help="save as the period's goal")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -72,12 +87,17 @@ class Command(BaseCommand):
                 raise CommandError(f"--rate {item!r}: {value!r} is not a number") from None
         window = {"start": opts["measure_from"], "end": opts["measure_to"]}
         try:
-            measured = selectors.measured_funnel(**window)
-            plan = selectors.make_plan(
+            if needs_database(opts):
+                from smarketing.planning import selectors
+
+                measured = selectors.measured_funnel(**window)
+            else:
+                measured = None
+            plan = reverse_funnel(
                 revenue=opts["revenue"],
                 deal_size=opts["deal_size"],
                 lead_to_customer=opts["lead_to_customer"],
-                rates=rates,
+                rates=rates or None,
                 period=opts["period"],
                 measured=measured,
             )
@@ -85,6 +105,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         out = plan.to_dict()
         if opts["by"]:
+            from smarketing.planning import selectors
+
             groups = selectors.measured_by(opts["by"], **window)
             out["rates_by_" + opts["by"]] = {
                 str(k): {n: (r.value if r else None) for n, r in m.rates.items()}

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = (
         "Refresh (or --rebuild) the reporting tables: funnel facts and daily counts, traffic "
         "summaries, attribution credits."

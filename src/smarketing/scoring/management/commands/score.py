@@ -17,6 +17,8 @@ def _pct(rate) -> str:
 
 
 class Command(BaseCommand):
+    # Not a page server: skip the system checks (they import the whole URL configuration).
+    requires_system_checks: list = []
     help = "Lead scoring: backtest or activate a definition, rescore, train the predictive model."
 
     def add_arguments(self, parser):
