@@ -231,11 +231,11 @@ def rebuild_reporting_tables() -> dict[str, int]:
     """Rebuild every pre-aggregated reporting table in the database (funnel facts and daily
     counts, traffic summaries, attribution credits); ``{name: rows}``. Call after bulk writes
     that bypass the ORM (the demo generator, imports); safe to re-run."""
-    from smarketing.reporting.credits import rebuild_credits
+    from smarketing.attribution.pathset import rebuild as rebuild_attribution_paths
     from smarketing.reporting.traffic import rebuild_traffic
 
     return {
         "reporting funnel facts": rebuild_funnel_facts(),
         "reporting traffic days": rebuild_traffic(),
-        "reporting attribution credits": rebuild_credits(),
+        "attribution path set": rebuild_attribution_paths(),
     }

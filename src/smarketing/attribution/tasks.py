@@ -1,0 +1,39 @@
+"""Worker tasks keeping the stored path set current (:mod:`smarketing.attribution.pathset`)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+LOCK = "attribution-path-set"
+
+
+@db_task()
+@lock_task(LOCK)
+def build_path_set():
+    """Build the path set if it was never built, else fold in what changed (the page
+    enqueues this when it finds no path set; writes enqueue it on commit)."""
+    from smarketing.attribution import pathset
+
+    return pathset.catch_up()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task(LOCK)
+def catch_up_path_set():
+    """Every minute: recompute the journeys written since the checkpoint (bulk inserts
+    without signals included)."""
+    from smarketing.attribution import pathset
+
+    if not pathset.is_built():
+        return 0  # built by the demo, an import, the nightly job or the page's request
+    return pathset.catch_up()
+
+
+@db_periodic_task(crontab(hour="3", minute="25"))
+@lock_task(LOCK)
+def rebuild_path_set():
+    """Nightly: rebuild every path (picks up what no checkpoint sees, e.g. raw SQL edits)."""
+    from smarketing.attribution import pathset
+
+    return pathset.rebuild()
