@@ -3,7 +3,7 @@
 New rows are found by id at the next catch-up (bulk inserts included); an update or delete
 of a touchpoint, contact, deal or committee member leaves a mark
 (:class:`~smarketing.attribution.models.PathDirty`) once the transaction commits, and asks
-the worker to catch up (at most one request per few seconds per process).
+the worker to catch up (one delayed catch-up per few seconds per process).
 """
 
 from __future__ import annotations
@@ -19,14 +19,22 @@ DEBOUNCE_SECONDS = 5
 
 
 def request_catch_up() -> None:
-    """Ask the worker to fold in the latest writes (when the path set exists)."""
+    """Ask the worker to fold in the latest writes (when the path set exists).
+
+    One delayed task per :data:`DEBOUNCE_SECONDS` and process folds in every write of that
+    window (a burst of writes costs one catch-up); an inline queue (tests) runs it now.
+    """
+    from huey.contrib.djhuey import HUEY
+
     from smarketing.attribution import pathset, tasks
 
-    if not cache.add("attribution:catch-up-requested", 1, DEBOUNCE_SECONDS):
-        return
     try:
-        if pathset.is_built():
-            tasks.build_path_set()
+        if HUEY.immediate:
+            if pathset.is_built():
+                tasks.build_path_set()
+            return
+        if cache.add("attribution:catch-up-requested", 1, DEBOUNCE_SECONDS) and pathset.is_built():
+            tasks.build_path_set.schedule(delay=DEBOUNCE_SECONDS)
     except Exception:  # the periodic task catches up anyway
         log.exception("could not ask the worker to catch up the attribution path set")
 
