@@ -67,7 +67,16 @@ def on_contact(sender, instance=None, created=False, **kwargs) -> None:
     """A contact edited (account, stage) or deleted."""
     if instance is None or created:
         return
-    _on_commit(contacts=[instance.pk], accounts=[instance.account_id])
+    before = getattr(instance, "_attribution_account_before", None)
+    _on_commit(contacts=[instance.pk], accounts=[instance.account_id, before])
+
+
+def before_contact(sender, instance=None, **kwargs) -> None:
+    """Remember the account a contact had when loaded: the journey it leaves changes too
+    (the audit snapshot is refreshed by the time ``post_save`` runs)."""
+    if instance is not None and instance.pk is not None:
+        snapshot = getattr(instance, "_audit_snapshot", None) or {}
+        instance._attribution_account_before = snapshot.get("account_id")
 
 
 def on_deal(sender, instance=None, **kwargs) -> None:
@@ -84,10 +93,11 @@ def on_deal_contact(sender, instance=None, **kwargs) -> None:
 
 def connect() -> None:
     """Connect the receivers (``AttributionConfig.ready``)."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_save, pre_save
 
     from smarketing.crm.models import Contact, Deal, DealContact, Touchpoint
 
+    pre_save.connect(before_contact, sender=Contact, dispatch_uid="attribution.contact.before")
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
         signal.connect(on_touch, sender=Touchpoint, dispatch_uid=f"attribution.touch.{name}")
         signal.connect(on_contact, sender=Contact, dispatch_uid=f"attribution.contact.{name}")
