@@ -8,7 +8,8 @@ with their conversions, value and nulls: the engine's :class:`PathSet`, from whi
 Markov and Shapley exactly as on the engine's own path route. The time-aware heuristics
 (time decay, W-shaped and full path with their real milestones, last non-direct at a level
 other than channel) read the converting rows with their ages and milestone positions as the
-engine's canonical touches table, on DuckDB in memory. Both reads are one grouped query
+engine's canonical touches table, weighted with numpy as the engine's expressions do.
+Both reads are one grouped query
 each, memoised per path-set version, so switching model reuses them.
 """
 
@@ -18,14 +19,18 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
 
-from smarketing.analytics.attribution import AttributionError, AttributionResult
+from smarketing.analytics.attribution import (
+    NO_TOUCH,
+    AttributionError,
+    AttributionResult,
+    build_result,
+)
 from smarketing.analytics.attribution.api import _options, run_model
 from smarketing.analytics.attribution.pathset import PathSet
 from smarketing.analytics.attribution.prepare import Prepared
@@ -211,28 +216,55 @@ def touches(version: int, s: Slice, level: str) -> pd.DataFrame:
     return _memo(("touches", connection.alias, version, s, level), build)
 
 
-def _prepared(version: int, s: Slice, level: str, model: str) -> Prepared:
-    p = paths(version, s, level)
-    if p.paths is None and p.no_touch_conversions == 0:
+def _check(p: Paths, s: Slice) -> None:
+    total = (float(p.paths.conv.sum()) if p.paths is not None else 0.0) + p.no_touch_conversions
+    if total == 0:
         kind = CONVERSIONS[s.conversion]
         raise AttributionError(f"there are no conversions of kind {kind!r} to attribute")
-    if p.paths is not None and float(p.paths.conv.sum()) + p.no_touch_conversions == 0:
-        kind = CONVERSIONS[s.conversion]
-        raise AttributionError(f"there are no conversions of kind {kind!r} to attribute")
-    timed = model in TIMED or (model == "last_non_direct" and level != "channel")
-    if timed and p.paths is not None:
-        frame = touches(version, s, level)
-        return Prepared(
-            touches=_memo(("memtable", connection.alias, version, s, level),
-                          lambda: ibis.memtable(frame)),
-            no_touch_conversions=p.no_touch_conversions, no_touch_value=p.no_touch_value,
-            has_time=True, by=level, direct_channel=DIRECT,
-        )  # fmt: skip
-    return Prepared(
-        touches=None, no_touch_conversions=p.no_touch_conversions,
-        no_touch_value=p.no_touch_value, has_time=False, by=level, paths=p.paths,
-        direct_channel=DIRECT,
-    )  # fmt: skip
+
+
+def _anchors(t: pd.DataFrame, model: str) -> tuple[list[np.ndarray], float]:
+    """Milestone slots of W-shaped / full path: the stored milestone touch, else the
+    engine's fallback position ``1 + floor((n - 1) * num / den)``."""
+    n = t["n"].to_numpy()
+
+    def slot(col: str, num: int, den: int) -> np.ndarray:
+        guess = 1 + ((n - 1) * num) // den
+        got = t[col].to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isnan(got), guess, got).astype(np.int64)
+
+    first = np.ones_like(n)
+    if model == "w_shaped":
+        return [first, slot("lead_pos", 1, 2), slot("opp_pos", 1, 1)], 0.3
+    return [first, slot("lead_pos", 1, 3), slot("opp_pos", 2, 3), slot("won_pos", 1, 1)], 0.225
+
+
+def timed_weights(t: pd.DataFrame, model: str, *, half_life_days: float) -> np.ndarray:
+    """Per-touch weights of the time-aware heuristics over the canonical touches ``t``:
+    the engine's weight expressions (:func:`~smarketing.analytics.attribution.heuristics.
+    weight_expr`) vectorised with numpy, so no query engine runs per page view."""
+    pid = t["path_id"].to_numpy()
+    pos = t["pos"].to_numpy()
+    n_paths = int(pid.max()) + 1 if len(pid) else 0
+    if model == "time_decay":
+        if not half_life_days > 0:
+            raise AttributionError(f"half_life_days must be positive, got {half_life_days!r}")
+        raw = np.exp(t["age_days"].to_numpy() * (-0.6931471805599453 / float(half_life_days)))
+        return raw / np.bincount(pid, weights=raw, minlength=n_paths)[pid]
+    if model == "last_non_direct":
+        non_direct = np.where(t["is_direct"].to_numpy(), 0, pos)
+        nd = np.zeros(n_paths, dtype=np.int64)
+        np.maximum.at(nd, pid, non_direct)
+        target = np.where(nd > 0, nd, np.bincount(pid, minlength=n_paths))[pid]
+        return (pos == target).astype(float)
+    anchors, share = _anchors(t, model)
+    here = sum((a == pos).astype(float) for a in anchors)
+    n_anchor = np.bincount(pid, weights=(here > 0).astype(float), minlength=n_paths)[pid]
+    rest = t["n"].to_numpy() - n_anchor
+    spread = 1.0 - share * len(anchors)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(here > 0, here * share, spread / rest)
+    return np.where(rest == 0, here / len(anchors), w)
 
 
 def attribute(
@@ -247,7 +279,27 @@ def attribute(
         model, order=order, half_life_days=half_life_days, weights=weights, costs=costs,
         intervals=intervals, n_boot=n_boot,
     )  # fmt: skip
-    return run_model(_prepared(version, s, by, model), model, opts)
+    p = paths(version, s, by)
+    _check(p, s)
+    timed = model in TIMED or (model == "last_non_direct" and by != "channel")
+    if not timed or p.paths is None:
+        prepared = Prepared(
+            touches=None, no_touch_conversions=p.no_touch_conversions,
+            no_touch_value=p.no_touch_value, has_time=False, by=by, paths=p.paths,
+            direct_channel=DIRECT,
+        )  # fmt: skip
+        return run_model(prepared, model, opts)
+    t = touches(version, s, by)
+    w = timed_weights(t, model, half_life_days=half_life_days)
+    frame = pd.DataFrame({"key": t["key"], "c": w * t["conv"].to_numpy(),
+                          "v": w * t["value"].to_numpy()})  # fmt: skip
+    sums = frame.groupby("key", sort=True)[["c", "v"]].sum()
+    credits = {str(k): (float(c), float(v)) for k, c, v in sums.itertuples()}
+    if p.no_touch_conversions:
+        credits[NO_TOUCH] = (p.no_touch_conversions, p.no_touch_value)
+    total_c = float(p.paths.conv.sum()) + p.no_touch_conversions
+    total_v = float(p.paths.value.sum()) + p.no_touch_value
+    return build_result(model, by, credits, total_c, total_v, costs=costs)
 
 
 def compare(
