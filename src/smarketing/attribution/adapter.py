@@ -154,7 +154,11 @@ def _contact_journeys(con, *, account_level: bool) -> ir.Table:
 
 
 def conversions(
-    con=None, *, account_level: bool = False, kinds: Collection[str] | None = None
+    con=None,
+    *,
+    account_level: bool = False,
+    kinds: Collection[str] | None = None,
+    only: ir.Table | None = None,
 ) -> ir.Table:
     """The funnel's conversions as the engine's conversion table.
 
@@ -164,12 +168,18 @@ def conversions(
     docstring. This is the one definition of every conversion (the won deal included) that
     the page, the API, the CLI and the dashboards' attribution card use.
     ``kinds`` (engine kinds) limits the table to those kinds: the parts not asked for are
-    not built at all (the lead part reads every contact and stage change).
+    not built at all (the lead part reads every contact and stage change). ``only`` (a
+    table with a ``journey`` column) keeps the conversions of those journeys, filtering
+    the contacts and stage changes read (the path set's catch-up).
     """
     con = con or ibis_db.backend()
     kinds = set(CONVERSIONS.values() if kinds is None else kinds)
-    people = _contact_journeys(con, account_level=account_level)
+    all_people = people = _contact_journeys(con, account_level=account_level)
+    if only is not None:
+        people = people.filter(people.journey_id.isin(only.journey))
     sc = ibis_db.table(StageChange, con)
+    if only is not None:
+        sc = sc.filter(sc.contact_id.isin(people.person_pk))
     firsts = sc.group_by([sc.contact_id, sc.to_stage]).aggregate(first_at=sc.changed_at.min())
     firsts = firsts.filter(firsts.to_stage.isin(["lead", "mql", "sql"]))
 
@@ -207,7 +217,7 @@ def conversions(
     committee = dc.group_by(dc.deal_id).aggregate(member=dc.contact_id.min())
     d = deals.left_join(committee, deals.id == committee.deal_id)
     d = d.mutate(person=d.primary_contact_id.coalesce(d.member))
-    d = d.left_join(people, d.person == people.person_pk)
+    d = d.left_join(all_people, d.person == all_people.person_pk)
     if account_level:
         journey = ibis.cases(
             (d.account_id.notnull(), "a" + d.account_id.cast("string")),
@@ -217,6 +227,8 @@ def conversions(
     else:
         journey = d.journey_id.coalesce("deal:" + d.id.cast("string"))
     d = d.mutate(deal_journey=journey, amount=d.amount.cast("float64"))
+    if only is not None:
+        d = d.filter(d.deal_journey.isin(only.journey))
     if "opportunity_created" in kinds:
         parts.append(
             d.select(

@@ -117,6 +117,16 @@ class PathDirty(models.Model):
         return f"dirty contact={self.contact_id} account={self.account_id} deal={self.deal_id}"
 
 
+class PathScratch(models.Model):
+    """The journeys one catch-up recomputes, for the duration of its transaction (the
+    compiled conversion query joins it, so its SQL stays the same for every catch-up)."""
+
+    journey = models.CharField(max_length=40, db_index=True)
+
+    def __str__(self) -> str:
+        return self.journey
+
+
 class PathSetState(models.Model):
     """The path set's checkpoint (one row): what it has seen, when it was built and refreshed.
 

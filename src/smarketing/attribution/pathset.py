@@ -41,6 +41,7 @@ from smarketing.attribution.models import (
     JourneyPath,
     PathDirty,
     PathKey,
+    PathScratch,
     PathSetState,
     PathTiming,
 )
@@ -91,6 +92,14 @@ def _touch_sql(where: str) -> str:
         f"LEFT JOIN {Contact._meta.db_table} p ON p.id = t.contact_id "
         f"WHERE {where}"
     )
+
+
+def _delete(model, where: str = "", params=None) -> None:
+    """A plain ``DELETE`` (the ORM would select every row first: the project has
+    ``post_delete`` receivers for every model)."""
+    sql = f"DELETE FROM {model._meta.db_table}" + (f" WHERE {where}" if where else "")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
 
 
 def _fetch(sql: str, params=None) -> list[tuple]:
@@ -176,29 +185,25 @@ def read_conversions(*, account_level: bool, journeys: Iterable[str] | None = No
     """The adapter's conversions (every kind) as a DataFrame with ``sec`` (epoch seconds).
 
     The adapter's Ibis expression is compiled once per process under a stable name and
-    run through Django's cursor; ``journeys`` keeps only those journeys.
+    run through Django's cursor; ``journeys`` keeps only those journeys (written to
+    :class:`PathScratch`, which the compiled query joins).
     """
-    key = ("attribution.conversions", account_level)
+    key = ("attribution.conversions", account_level, journeys is not None)
 
     def build():
         con = ibis_db.backend()
-        return adapter.conversions(con, account_level=account_level)
+        only = ibis_db.table(PathScratch, con) if journeys is not None else None
+        return adapter.conversions(con, account_level=account_level, only=only)
 
+    if journeys is not None:
+        _delete(PathScratch)
+        PathScratch.objects.bulk_create([PathScratch(journey=j) for j in set(journeys)], 1000)
     sql = sqlcache.compiled(key, build)
     sqlcache._sqlite_functions()
-    escaped = sql.replace("%", "%%")  # the compiled SQL is run with DB-API parameters below
     cols = "journey_id, kind, occurred_at, value, deal_id, owner_id"
-    rows: list[tuple] = []
-    if journeys is None:
-        rows = _fetch(f"SELECT {cols} FROM ({sql}) cv")
-    else:
-        ids = sorted(set(journeys))
-        for i in range(0, len(ids), _CHUNK):
-            part = ids[i : i + _CHUNK]
-            marks = ", ".join(["%s"] * len(part))
-            rows += _fetch(
-                f"SELECT {cols} FROM ({escaped}) cv WHERE journey_id IN ({marks})", part
-            )
+    rows = _fetch(f"SELECT {cols} FROM ({sql}) cv")
+    if journeys is not None:
+        _delete(PathScratch)
     df = pd.DataFrame.from_records(
         rows, columns=["journey", "kind", "occurred_at", "value", "deal_id", "owner_id"]
     )
@@ -432,7 +437,7 @@ def rebuild() -> int:
     started = time.perf_counter()
     st = _locked_state()
     top = _maxima()
-    PathDirty.objects.all().delete()
+    _delete(PathDirty)
     with connection.cursor() as cur:
         for table in (PATH_T, TIMING_T):
             cur.execute(f"TRUNCATE {table}" if connection.vendor == "postgresql"
@@ -546,10 +551,10 @@ def catch_up() -> int:
             continue
         ids = sorted(journeys)
         for i in range(0, len(ids), _CHUNK):
+            part = ids[i : i + _CHUNK]
             for model in (JourneyPath, PathTiming):
-                model.objects.filter(
-                    account_level=account_level, journey__in=ids[i : i + _CHUNK]
-                ).delete()
+                _delete(model, f"account_level = %s AND journey IN ({', '.join(['%s'] * len(part))})",
+                        [account_level, *part])  # fmt: skip
         contacts, accounts = _journey_sources(journeys)
         touches = read_touches(codes, contacts=contacts, accounts=accounts)
         codes.save()
@@ -557,7 +562,9 @@ def catch_up() -> int:
         rows = build_rows(account_level=account_level, touches=touches, conversions=cv,
                           journeys=journeys)  # fmt: skip
         n += _write(rows)
-    PathDirty.objects.filter(id__in=marks).delete()
+    for i in range(0, len(marks), _CHUNK):
+        part = marks[i : i + _CHUNK]
+        _delete(PathDirty, f"id IN ({', '.join(['%s'] * len(part))})", part)
     _finish(st, top, built=False, seconds=time.perf_counter() - started)
     return n
 
