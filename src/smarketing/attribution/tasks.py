@@ -30,10 +30,5 @@ def catch_up_path_set():
     return pathset.catch_up()
 
 
-@db_periodic_task(crontab(hour="3", minute="25"))
-@lock_task(LOCK)
-def rebuild_path_set():
-    """Nightly: rebuild every path (picks up what no checkpoint sees, e.g. raw SQL edits)."""
-    from smarketing.attribution import pathset
-
-    return pathset.rebuild()
+# The nightly full rebuild runs with the reporting tables' (reporting.tasks, 03:15), which
+# call pathset.rebuild() through reporting.facts.rebuild_reporting_tables.
