@@ -93,6 +93,32 @@ def get(session, url: str) -> float:
     return elapsed
 
 
+def in_process(args) -> None:
+    """The page's report computed in this process with every cache cleared (a first view):
+    wall time and CPU time (``process_time``; on a loaded machine the CPU time is what an
+    idle machine's wall time would be, the work being single-threaded)."""
+    from django.core.cache import cache
+
+    from smarketing.attribution import selectors, stored
+
+    for level in args.levels.split(","):
+        for model in args.models.split(","):
+            walls, cpus = [], []
+            for _ in range(args.runs):
+                stored.clear()
+                cache.clear()
+                query = selectors.parse_query(
+                    {"model": model, "by": level, "conversion": args.conversion}
+                )
+                w0, c0 = time.perf_counter(), time.process_time()
+                data = selectors.report(query)
+                walls.append(time.perf_counter() - w0)
+                cpus.append(time.process_time() - c0)
+                assert data["result"] is not None, data
+            print(f"in process, first view {level:9s} {model:16s} wall {stats(walls)}; "
+                  f"CPU {stats(cpus)}; {load()}", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8140)
@@ -103,6 +129,8 @@ def main() -> None:
     parser.add_argument("--user", default="maria")
     parser.add_argument("--password", default="smarketing-demo")
     parser.add_argument("--rebuild", action="store_true", help="time a full rebuild first")
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only the in-process report timing (wall and CPU), no server")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.config.settings")
@@ -127,6 +155,9 @@ def main() -> None:
         print(f"rebuild: {rows:,} paths ({JourneyPath.objects.count():,} level rows) in "
               f"{time.perf_counter() - started:.1f} s; {load()}", flush=True)  # fmt: skip
     pathset.catch_up()
+    in_process(args)
+    if args.cpu_only:
+        return
     contact = Contact.objects.filter(touchpoints__isnull=False).order_by("-id").first()
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(args.port)
