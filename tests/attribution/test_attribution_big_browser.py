@@ -37,13 +37,14 @@ def test_switching_models_on_a_200k_touch_company(live_server, page, monkeypatch
         assert page.locator("#credit-table tbody tr").count() > 3, model
         assert f"model={model}" in page.url
     page.select_option("#f-by", "campaign")
-    page.wait_for_function("document.querySelector('#credit-table th').textContent === 'campaign'",
+    page.wait_for_function("(document.querySelector('#credit-table th') || {}).textContent === 'campaign'",
                            timeout=60_000)  # fmt: skip
     assert page.locator("#credit-table tbody tr").count() > 3
     page.select_option("#f-conversion", "lead")
-    page.wait_for_function("document.querySelector('h1').textContent.includes('lead')",
+    page.wait_for_function("(document.querySelector('h1') || {textContent: ''}).textContent.includes('lead')",
                            timeout=60_000)  # fmt: skip
     assert page.locator("#credit-table tbody tr").count() > 3
     page.wait_for_function("typeof Plotly !== 'undefined'")
+    assert page.locator("#comparison-chart .main-svg").count() > 0  # redrawn after the swaps
     assert not errors, errors
     assert not outside, outside
