@@ -68,3 +68,16 @@ def journeys(db):
         name="Acme B", amount=300, account=acme, primary_contact=bob, created_at=day(7)
     )
     return {"acme": acme, "alice": alice, "bob": bob, "carol": carol, "search": search}
+
+
+@pytest.fixture
+def built(journeys):
+    """The hand-built company with its stored path set built (what the demo and imports do)."""
+    from django.core.cache import cache
+
+    from smarketing.attribution import pathset, stored
+
+    pathset.rebuild()
+    stored.clear()
+    cache.clear()
+    return journeys

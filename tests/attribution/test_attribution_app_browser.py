@@ -7,7 +7,7 @@ import pytest
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_changing_the_model_updates_the_table(journeys, make_user, live_server, page):
+def test_changing_the_model_updates_the_table(built, make_user, live_server, page):
     make_user("viewer", team="Marketing", kind="marketing")
     errors, requests = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -24,7 +24,7 @@ def test_changing_the_model_updates_the_table(journeys, make_user, live_server, 
     page.wait_for_function("typeof Plotly !== 'undefined'")
     assert page.locator("#chart-attribution-comparison .main-svg").count() > 0
 
-    page.select_option("#f-model", "last_touch")  # submits the form on change
+    page.select_option("#f-model", "last_touch")  # updates the results in place
     page.wait_for_selector("#credit-table[data-model='last_touch']")
     first_row = page.locator("#credit-table tbody tr").first.inner_text()
     assert "Sales" in first_row  # last touch credits sales' call and meeting

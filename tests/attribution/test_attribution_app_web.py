@@ -20,7 +20,7 @@ def viewer(make_user, client):
     return user
 
 
-def test_page_renders_controls_table_chart_and_split(journeys, viewer, client):
+def test_page_renders_controls_table_chart_and_split(built, viewer, client):
     cache.clear()
     r = client.get("/attribution/?model=linear&conversion=opportunity&by=channel")
     assert r.status_code == 200
@@ -36,7 +36,7 @@ def test_page_renders_controls_table_chart_and_split(journeys, viewer, client):
     assert 'href="/attribution/"' in html
 
 
-def test_page_shows_intervals_costs_and_disagreements(journeys, viewer, client):
+def test_page_shows_intervals_costs_and_disagreements(built, viewer, client):
     cache.clear()
     r = client.get("/attribution/?model=markov&by=campaign&conversion=won&intervals=1")
     html = r.content.decode()
@@ -47,7 +47,7 @@ def test_page_shows_intervals_costs_and_disagreements(journeys, viewer, client):
     assert "Paid Search" in r.content.decode().split('id="disagreements"')[1]
 
 
-def test_page_bad_input_and_empty_period(journeys, viewer, client):
+def test_page_bad_input_and_empty_period(built, viewer, client):
     r = client.get("/attribution/?model=nope")
     assert r.status_code == 400 and b"unknown model" in r.content
     r = client.get("/attribution/?model=linear&by=planet")
@@ -61,7 +61,7 @@ def test_page_needs_login(client):
     assert r.status_code == 302 and "/login/" in r["Location"]
 
 
-def test_csv_export(journeys, viewer, client):
+def test_csv_export(built, viewer, client):
     r = client.get("/attribution/?model=linear&conversion=won&by=campaign&format=csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode())))
@@ -72,11 +72,11 @@ def test_csv_export(journeys, viewer, client):
     assert sum(float(row["conversions"]) for row in rows) == pytest.approx(1)
 
 
-def test_page_is_cached(journeys, viewer, client, django_assert_max_num_queries):
+def test_page_is_cached(built, viewer, client, django_assert_max_num_queries):
     cache.clear()
     url = "/attribution/?model=shapley&conversion=opportunity"
     client.get(url)
-    # a refresh reads the cache: session + user + the five fingerprint look-ups, no engine
+    # a refresh reads the cache: session + user + the path set version and staleness, no paths
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
 
@@ -87,7 +87,7 @@ def test_plotly_served_locally(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_api_over_http_matches_cli(journeys, api_token, live_server):
+def test_api_over_http_matches_cli(built, api_token, live_server):
     _, secret = api_token
     cache.clear()
     url = f"{live_server.url}/api/attribution?model=linear&by=team&conversion=opportunity"

@@ -1,5 +1,6 @@
-"""Daily funnel counts and stored attribution credits: the same figures as the live
-computation (facts scan, attribution engine), kept current incrementally."""
+"""Daily funnel counts and the attribution card: the same figures as the live computation
+(facts scan) and as the attribution page (the attribution app's stored path set), kept
+current incrementally."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from smarketing.reporting import credits, facts, funnel_days
 from smarketing.reporting import datasets as ds
 from smarketing.reporting.filters import parse_filters
 from smarketing.reporting.models import (
-    AttributionCredit,
     DealFact,
     FunnelCombo,
     FunnelDay,
@@ -241,24 +241,38 @@ def journeys(tiny, make_user):
     return rep
 
 
-def _summary(ctx, *, live: bool):
-    df = ds._attribution_live(ctx) if live else ds.attribution_summary(ctx)
+def _summary(ctx):
+    df = ds.attribution_summary(ctx)
     return sorted(
         (r.channel, round(r.conversions, 2), round(r.revenue, 2)) for r in df.itertuples()
     )
 
 
+def _page(since: str, until: str):
+    """The attribution page's linear model by channel on won deals for the same dates."""
+    from smarketing.attribution import selectors
+
+    query = selectors.parse_query({"model": "linear", "by": "channel", "conversion": "won",
+                                   "since": since, "until": until})  # fmt: skip
+    result = selectors.report(query, use_cache=False)["result"]
+    return sorted(
+        (c["key"], round(c["conversions"], 2), round(c["value"], 2))
+        for c in result["credits"]
+        if c["conversions"] or c["value"]
+    )
+
+
 @pytest.mark.parametrize("extra", [{}, {"owner": "rep"}])
-def test_stored_credits_equal_the_engine(journeys, extra):
-    credits.rebuild_credits()
+def test_card_equals_the_attribution_page(journeys, extra):
+    credits.rebuild_credits()  # the attribution app's path set (a re-export)
     params = {"period": "2026-01"}
     if extra:
         params["owner"] = str(journeys.pk)
     ctx = ds.Context(parse_filters(params))
     assert ctx.credits_ok
-    stored = _summary(ctx, live=False)
-    assert stored == _summary(ctx, live=True)
+    stored = _summary(ctx)
     if not extra:
+        assert stored == _page("2026-01-01", "2026-01-31")
         # deal 1 (1,000): paid, email, (none) -> a third each; deal 2 (300): organic, email
         # (the September paid touch is outside the lookback); deal 3 (50): no touch
         assert stored == [
@@ -268,39 +282,57 @@ def test_stored_credits_equal_the_engine(journeys, extra):
             ("organic", 0.5, 150.0),
             ("paid", 0.33, 333.33),
         ]
+    else:  # the rep's deal only
+        assert stored == [("email", 0.5, 150.0), ("organic", 0.5, 150.0)]
+
+
+def _stored_rows():
+    from smarketing.attribution.models import JourneyPath, PathKey
+
+    names = {(k.level, str(k.code)): k.name for k in PathKey.objects.all()}
+    return sorted(
+        (r.conversion, r.account_level, r.level, r.journey, r.seq, r.conv, r.value,
+         " > ".join(names[(r.level, c)] for c in r.path.split(">") if c))
+        for r in JourneyPath.objects.all()
+    )  # fmt: skip
 
 
 def test_credits_follow_deals_and_touches(journeys, tiny, django_capture_on_commit_callbacks):
+    from smarketing.attribution import pathset
+
     credits.rebuild_credits()
     jan = parse_filters({"period": "2026-01"})
-    # a new touch inside a won deal's window (no signal: the read catches up)
+    # a new touch inside a won deal's window (found by id: the worker's catch-up)
     Touchpoint.objects.create(
         kind="email_open", contact=tiny[2], channel="email", occurred_at=_at(1, 28)
     )
+    assert pathset.is_stale()
+    credits.catch_up_credits()
+    assert not pathset.is_stale()
     ctx = ds.Context(jan)
     assert ctx.credits_ok
-    assert _summary(ctx, live=False) == _summary(ctx, live=True)
-    assert ("(no touch)", 1.0, 50.0) not in _summary(ctx, live=False)
-    # an edit through the ORM (no new id) is recomputed on commit
+    assert _summary(ctx) == _page("2026-01-01", "2026-01-31")
+    assert ("(no touch)", 1.0, 50.0) not in _summary(ctx)
+    # an edit through the ORM (no new id) is marked on commit and caught up by the worker
     deal = Deal.objects.get(name="Second")
     with django_capture_on_commit_callbacks(execute=True):
         deal.amount = Decimal("900")
         deal.save()
     ctx = ds.Context(jan)
-    assert _summary(ctx, live=False) == _summary(ctx, live=True)
+    assert ("organic", 0.5, 450.0) in _summary(ctx)
+    assert _summary(ctx) == _page("2026-01-01", "2026-01-31")
     with django_capture_on_commit_callbacks(execute=True):
         deal.delete()
-    assert not AttributionCredit.objects.filter(deal_id=deal.pk).exists()
-    incremental = sorted(AttributionCredit.objects.values_list("deal_id", "channel", "revenue"))
+    assert ("organic", 0.5, 450.0) not in _summary(ds.Context(jan))
+    incremental = _stored_rows()
     credits.rebuild_credits()
-    rebuilt = sorted(AttributionCredit.objects.values_list("deal_id", "channel", "revenue"))
-    assert incremental == rebuilt
+    assert incremental == _stored_rows()
 
 
-def test_credits_not_built_fall_back_to_the_engine(journeys):
+def test_card_not_available_before_the_path_set_is_built(journeys):
     ctx = ds.Context(parse_filters({"period": "2026-01"}))
     assert not ctx.credits_ok
-    assert _summary(ctx, live=False) == _summary(ctx, live=True)
+    assert ds.attribution_summary(ctx) is None
 
 
 def test_empty_period_has_an_empty_summary(journeys):

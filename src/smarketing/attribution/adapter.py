@@ -27,15 +27,16 @@ Period
     (``since <= t < until``). Milestones of other kinds (the lead and opportunity touches of
     W-shaped / full path) keep their real times. Journeys whose conversions of the kind all
     fall outside the period are left out entirely (they are neither converting nor
-    non-converting paths in the period), and touches after ``until`` or more than the
-    lookback before ``since`` are ignored.
+    non-converting paths in the period). A journey without any conversion of the kind (a
+    non-converting path, read by Markov and Shapley) belongs to the period of its last
+    touch, so a period selects stored paths by one time each (see
+    :mod:`smarketing.attribution.pathset`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from decimal import Decimal
 
 import ibis
 import ibis.expr.types as ir
@@ -153,19 +154,32 @@ def _contact_journeys(con, *, account_level: bool) -> ir.Table:
 
 
 def conversions(
-    con=None, *, account_level: bool = False, kinds: Collection[str] | None = None
+    con=None,
+    *,
+    account_level: bool = False,
+    kinds: Collection[str] | None = None,
+    only: ir.Table | None = None,
 ) -> ir.Table:
     """The funnel's conversions as the engine's conversion table.
 
     Columns ``journey_id`` (string), ``kind`` (engine kind, see :data:`CONVERSIONS`),
-    ``occurred_at`` and ``value`` (float); the mapping is in the module docstring.
+    ``occurred_at``, ``value`` (float), and ``deal_id`` / ``owner_id`` (the deal and its
+    owner for the opportunity and won kinds, else null); the mapping is in the module
+    docstring. This is the one definition of every conversion (the won deal included) that
+    the page, the API, the CLI and the dashboards' attribution card use.
     ``kinds`` (engine kinds) limits the table to those kinds: the parts not asked for are
-    not built at all (the lead part reads every contact and stage change).
+    not built at all (the lead part reads every contact and stage change). ``only`` (a
+    table with a ``journey`` column) keeps the conversions of those journeys, filtering
+    the contacts and stage changes read (the path set's catch-up).
     """
     con = con or ibis_db.backend()
     kinds = set(CONVERSIONS.values() if kinds is None else kinds)
-    people = _contact_journeys(con, account_level=account_level)
+    all_people = people = _contact_journeys(con, account_level=account_level)
+    if only is not None:
+        people = people.filter(people.journey_id.isin(only.journey))
     sc = ibis_db.table(StageChange, con)
+    if only is not None:
+        sc = sc.filter(sc.contact_id.isin(people.person_pk))
     firsts = sc.group_by([sc.contact_id, sc.to_stage]).aggregate(first_at=sc.changed_at.min())
     firsts = firsts.filter(firsts.to_stage.isin(["lead", "mql", "sql"]))
 
@@ -180,6 +194,8 @@ def conversions(
                 kind=ibis.literal("lead_created"),
                 occurred_at=lp.first_at.coalesce(lp.created_at),
                 value=ibis.literal(0.0),
+                deal_id=ibis.null("int64"),
+                owner_id=ibis.null("int64"),
             )
         )
     qual = firsts.filter(firsts.to_stage.isin(sorted(kinds & {"mql", "sql"}) or ["-"]))
@@ -191,6 +207,8 @@ def conversions(
                 kind=qp.to_stage,
                 occurred_at=qp.first_at,
                 value=ibis.literal(0.0),
+                deal_id=ibis.null("int64"),
+                owner_id=ibis.null("int64"),
             )
         )
 
@@ -199,7 +217,7 @@ def conversions(
     committee = dc.group_by(dc.deal_id).aggregate(member=dc.contact_id.min())
     d = deals.left_join(committee, deals.id == committee.deal_id)
     d = d.mutate(person=d.primary_contact_id.coalesce(d.member))
-    d = d.left_join(people, d.person == people.person_pk)
+    d = d.left_join(all_people, d.person == all_people.person_pk)
     if account_level:
         journey = ibis.cases(
             (d.account_id.notnull(), "a" + d.account_id.cast("string")),
@@ -209,6 +227,8 @@ def conversions(
     else:
         journey = d.journey_id.coalesce("deal:" + d.id.cast("string"))
     d = d.mutate(deal_journey=journey, amount=d.amount.cast("float64"))
+    if only is not None:
+        d = d.filter(d.deal_journey.isin(only.journey))
     if "opportunity_created" in kinds:
         parts.append(
             d.select(
@@ -216,6 +236,8 @@ def conversions(
                 kind=ibis.literal("opportunity_created"),
                 occurred_at=d.created_at,
                 value=d.amount,
+                deal_id=d.id.cast("int64"),
+                owner_id=d.owner_id.cast("int64"),
             )
         )
     if "deal_won" in kinds:
@@ -226,12 +248,14 @@ def conversions(
                 kind=ibis.literal("deal_won"),
                 occurred_at=won.closed_at.coalesce(won.created_at),
                 value=won.amount,
+                deal_id=won.id.cast("int64"),
+                owner_id=won.owner_id.cast("int64"),
             )
         )
     if not parts:
         raise ValueError(f"no known conversion kind in {sorted(kinds)}")
     schema = {"journey_id": "string", "kind": "string", "occurred_at": "timestamp",
-              "value": "float64"}  # fmt: skip
+              "value": "float64", "deal_id": "int64", "owner_id": "int64"}  # fmt: skip
     parts = [p.cast(schema) for p in parts]
     out = parts[0]
     for part in parts[1:]:
@@ -263,14 +287,18 @@ def restrict_period(
     of_kind = cv.kind == kind
     cv_out = cv.filter(~of_kind | in_period)
     inside = cv.filter(of_kind & in_period).select("journey_id").distinct()
-    outside = cv.filter(of_kind & ~in_period).select("journey_id").distinct()
-    excluded = outside.anti_join(inside, "journey_id")
-    tp = tp.anti_join(excluded, "journey_id")
     tsec = _epoch(tp.occurred_at)
     cond = tsec < hi
     if since is not None:
         cond &= tsec >= lo - float(lookback_days) * 86_400.0
-    return tp.filter(cond), cv_out
+    # a journey without any conversion of the kind belongs to the period of its last touch
+    # (IN subqueries, not semi joins: SQLite has no LEFT SEMI join for Ibis to compile to)
+    ever = cv.filter(of_kind).select("journey_id").distinct()
+    rest = tp.filter(~tp.journey_id.isin(ever.journey_id))
+    last = rest.group_by("journey_id").aggregate(last_sec=_epoch(rest.occurred_at).max())
+    ending = last.filter((last.last_sec >= lo) & (last.last_sec < hi))
+    keep = (tp.journey_id.isin(inside.journey_id) & cond) | tp.journey_id.isin(ending.journey_id)
+    return tp.filter(keep), cv_out
 
 
 def costs(
@@ -278,9 +306,10 @@ def costs(
 ) -> dict[str, float] | None:
     """Campaign costs per key at the ``campaign`` (name) or ``channel`` level, else ``None``.
 
-    Without a period every cost counts; with one, each cost row counts in proportion to the
-    days of its period (inclusive) inside ``[since, until)``. Channel level sums the costs of
-    the campaigns of each channel.
+    The closed-loop cost definition (:mod:`smarketing.analytics.closedloop.funnel`, the
+    dashboards' and reports' ROI): without a period every cost counts; with one, each cost
+    row counts in proportion to the days of its period (both ends inclusive) that fall on
+    the days of ``[since, until)``. Channel level sums the costs of each channel's campaigns.
     """
     if by not in COST_LEVELS:
         return None
@@ -289,18 +318,20 @@ def costs(
     if since is None and until is None:
         totals = rows.values(field).annotate(total=Sum("amount")).order_by(field)
         return {r[field]: float(r["total"] or 0) for r in totals if r[field]}
+    first = since.astimezone(dt.UTC).date() if since is not None else dt.date.min
+    last = (
+        (until.astimezone(dt.UTC) - dt.timedelta(microseconds=1)).date()
+        if until is not None
+        else dt.date.max
+    )
     # Only the cost rows overlapping the period are read (one per campaign and invoice).
-    if since is not None:
-        rows = rows.filter(period_end__gte=since.date())
-    if until is not None:
-        rows = rows.filter(period_start__lt=until.date() + dt.timedelta(days=1))
-    out: dict[str, Decimal] = {}
-    lo, hi = _bounds(since, until)
+    rows = rows.filter(period_end__gte=first, period_start__lte=last)
+    out: dict[str, float] = {}
     for key, start, end, amount in rows.values_list(field, "period_start", "period_end", "amount"):
         if not key:
             continue
-        p_lo = dt.datetime.combine(start, dt.time(), dt.UTC).timestamp()
-        p_hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
-        overlap = max(0.0, min(hi, p_hi) - max(lo, p_lo))
-        out[key] = out.get(key, Decimal(0)) + amount * Decimal(overlap / (p_hi - p_lo))
-    return {k: float(v) for k, v in sorted(out.items())}
+        overlap = (min(end, last) - max(start, first)).days + 1
+        total = (end - start).days + 1
+        if overlap > 0 and total > 0:
+            out[key] = out.get(key, 0.0) + float(amount) * overlap / total
+    return dict(sorted(out.items()))

@@ -4,7 +4,9 @@ A query is a typed spec (:class:`AttributionQuery`); :func:`parse_query` builds 
 string parameters (CLI options, API query string, page form) and raises
 :class:`QueryError` naming the field on bad input. :func:`run` credits one model;
 :func:`report` adds the model comparison and the marketing-vs-sales split and is cached
-briefly (Django cache, keyed by the query and a fingerprint of the data).
+briefly (Django cache, keyed by the query and the stored path set's version). Queries the
+stored path set holds (:mod:`.pathset`, the default lookback) are answered from it
+(:mod:`.stored`): no raw touch is read in a request. Other lookbacks read the raw touches.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from smarketing.analytics.attribution import (
     compare_models,
     normalize_model,
 )
-from smarketing.attribution import adapter
+from smarketing.attribution import adapter, pathset, stored
 from smarketing.attribution.adapter import CONVERSIONS, LEVELS
 from smarketing.core import ibis_db
 from smarketing.crm.models import CampaignCost, Deal, DealStageChange, Touchpoint
@@ -270,9 +272,10 @@ def inputs(
 
 #: Column types of the temp tables (the adapter's tables hold only these).
 _SQL_TYPES = {
-    "sqlite": {"string": "TEXT", "timestamp": "TIMESTAMP", "float64": "REAL"},
+    "sqlite": {"string": "TEXT", "timestamp": "TIMESTAMP", "float64": "REAL", "int64": "INTEGER"},
     "postgresql": {
         "string": "TEXT",
+        "int64": "BIGINT",
         "timestamp": "TIMESTAMP WITH TIME ZONE",
         "float64": "DOUBLE PRECISION",
     },
@@ -286,6 +289,8 @@ def _type_name(dtype) -> str:
         return "timestamp"
     if dtype.is_floating():
         return "float64"
+    if dtype.is_integer():
+        return "int64"
     raise TypeError(f"no temp-table type for {dtype}")
 
 
@@ -311,14 +316,65 @@ def _attribute(tp, cv, query: AttributionQuery, *, by: str | None = None) -> Att
     )  # fmt: skip
 
 
-def run(query: AttributionQuery) -> AttributionResult:
-    """Credit the query's conversions under its model (raises ``AttributionError``)."""
+def _live(query: AttributionQuery) -> AttributionResult:
+    """Credit the query from the raw touches (the engine over the adapter's tables)."""
     with inputs(
         query,
         converting_only=query.model not in DATA_DRIVEN,
         milestones=query.model in ("w_shaped", "full_path"),
     ) as (tp, cv):
         return _attribute(tp, cv, query)
+
+
+def stored_token() -> tuple | None:
+    """The stored path set's version (a cache key part), ``None`` while it was never built."""
+    st = pathset.state()
+    if st is None or st.built_at is None:
+        return None
+    return (st.pk, st.version, st.refreshed_at.isoformat())
+
+
+def _tok(token: tuple) -> str:
+    return f"{token[0]}-{token[1]}-{token[2].replace(':', '').replace(' ', '')}"
+
+
+def storable(query: AttributionQuery) -> bool:
+    """Whether the stored path set answers the query (it holds the default lookback)."""
+    return query.lookback_days == pathset.LOOKBACK_DAYS
+
+
+def query_slice(query: AttributionQuery, *, owners=None) -> stored.Slice:
+    """The stored rows a query reads (kind, journey level, period, deal owners)."""
+    return stored.Slice(
+        conversion=query.conversion,
+        account_level=query.account_level,
+        lo=query.since.timestamp() if query.since else None,
+        hi=query.until.timestamp() if query.until else None,
+        owners=None if owners is None else tuple(sorted({int(i) for i in owners})),
+    )
+
+
+def _stored(token, query: AttributionQuery, *, by: str | None = None) -> AttributionResult:
+    by = by or query.by
+    return stored.attribute(
+        token, query_slice(query), model=query.model, by=by, order=query.order,
+        half_life_days=query.half_life_days,
+        weights=dict(query.weights) if query.weights else None,
+        costs=adapter.costs(by, since=query.since, until=query.until),
+        intervals=query.intervals and by == query.by, n_boot=query.n_boot,
+    )  # fmt: skip
+
+
+def run(query: AttributionQuery) -> AttributionResult:
+    """Credit the query's conversions under its model (raises ``AttributionError``).
+
+    From the stored path set when it is built, current and holds the query's lookback
+    (the same paths and figures as the page); otherwise from the raw touches.
+    """
+    token = stored_token()
+    if token is not None and storable(query) and not pathset.is_stale():
+        return _stored(token, query)
+    return _live(query)
 
 
 def fingerprint() -> str:
@@ -330,20 +386,34 @@ def fingerprint() -> str:
     return ":".join(str(x or 0) for x in marks)
 
 
+def _comparison_key(query: AttributionQuery) -> str:
+    """The comparison depends on neither the selected model nor its options."""
+    return replace(query, model="linear", weights=None, intervals=False, n_boot=100).cache_key()
+
+
 def report(query: AttributionQuery, *, use_cache: bool = True) -> dict:
     """Everything the page shows, JSON-ready, cached for :data:`CACHE_SECONDS`.
 
     Keys: ``result`` (the CLI's ``--json`` form), ``team`` (the same model by team:
     marketing vs sales credit), ``comparison`` (``{"models", "rows": [{"key", "shares",
-    "spread"}]}``, largest spread first) and ``error`` (a message when the engine refused
-    the query, e.g. no conversions of the kind in the period).
+    "spread"}]}``, largest spread first), ``error`` (a message when the engine refused
+    the query, e.g. no conversions of the kind in the period), ``pending`` (the stored
+    path set is not built yet: nothing is computed in the request) and ``as_of`` (when the
+    stored path set was last brought up to date, ISO time; ``None`` for a live read).
     """
+    empty = {"result": None, "team": None, "comparison": None, "error": None,
+             "pending": False, "as_of": None}  # fmt: skip
+    if storable(query):
+        token = stored_token()
+        if token is None:
+            return {**empty, "pending": True}
+        return _stored_report(token, query, use_cache=use_cache)
     key = f"attribution:report:{query.cache_key()}:{fingerprint()}"
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
             return hit
-    out: dict = {"result": None, "team": None, "comparison": None, "error": None}
+    out = dict(empty)
     try:
         with inputs(query) as (tp, cv):
             out["result"] = _attribute(tp, cv, query).to_dict()
@@ -359,9 +429,59 @@ def report(query: AttributionQuery, *, use_cache: bool = True) -> dict:
             )  # fmt: skip
             out["comparison"] = cmp.to_dict()
     except AttributionError as exc:
-        out = {"result": None, "team": None, "comparison": None, "error": str(exc)}
+        out = {**empty, "error": str(exc)}
     cache.set(key, out, CACHE_SECONDS)
     return out
+
+
+def _stored_report(token, query: AttributionQuery, *, use_cache: bool) -> dict:
+    key = f"attribution:stored:{query.cache_key()}:{_tok(token)}"
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    out: dict = {"result": None, "team": None, "comparison": None, "error": None,
+                 "pending": False, "as_of": token[2]}  # fmt: skip
+    try:
+        out["result"] = _stored(token, query).to_dict()
+        if query.by == "team":
+            out["team"] = out["result"]
+        else:
+            out["team"] = _stored(token, replace(query, intervals=False), by="team").to_dict()
+        ckey = f"attribution:comparison:{_comparison_key(query)}:{_tok(token)}"
+        cmp = cache.get(ckey) if use_cache else None
+        if cmp is None:
+            cmp = stored.compare(
+                token, query_slice(query), models=COMPARED_MODELS, by=query.by,
+                order=query.order, half_life_days=query.half_life_days,
+            ).to_dict()  # fmt: skip
+            cache.set(ckey, cmp, CACHE_SECONDS)
+        out["comparison"] = cmp
+    except AttributionError as exc:
+        out = {**out, "result": None, "team": None, "comparison": None, "error": str(exc)}
+    cache.set(key, out, CACHE_SECONDS)
+    return out
+
+
+def linear_by_channel(*, since, until, owner_ids=None) -> list[tuple[str, float, float]] | None:
+    """The dashboards' attribution card: won deals of ``[since, until)`` (aware datetimes)
+    credited to channels by the linear model, deal owner in ``owner_ids`` when given;
+    ``(channel, conversions, revenue)`` rows, or ``None`` while the path set is not built.
+
+    The same stored paths, won-deal definition and model as the attribution page's
+    ``model=linear&by=channel&conversion=won`` for the same dates.
+    """
+    token = stored_token()
+    if token is None:
+        return None
+    query = AttributionQuery(model="linear", by="channel", conversion="won", since=since,
+                             until=until)  # fmt: skip
+    try:
+        result = stored.attribute(token, query_slice(query, owners=owner_ids), model="linear",
+                                  by="channel")  # fmt: skip
+    except AttributionError:
+        return []
+    return [(c.key, c.conversions, c.value) for c in result.credits if c.conversions or c.value]
 
 
 def model_choices() -> list[str]:
@@ -370,7 +490,16 @@ def model_choices() -> list[str]:
 
 
 def cached_result(query: AttributionQuery) -> dict:
-    """:func:`run` as the JSON-ready dict, cached like :func:`report`."""
+    """The API's answer: from the stored path set when built (as the page), else :func:`run`;
+    cached like :func:`report`."""
+    token = stored_token() if storable(query) else None
+    if token is not None:
+        key = f"attribution:result:{query.cache_key()}:{_tok(token)}"
+        hit = cache.get(key)
+        if hit is None:
+            hit = _stored(token, query).to_dict()
+            cache.set(key, hit, CACHE_SECONDS)
+        return hit
     key = f"attribution:result:{query.cache_key()}:{fingerprint()}"
     hit = cache.get(key)
     if hit is None:

@@ -11,10 +11,11 @@ import datetime as dt
 
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
-from smarketing.attribution import selectors
+from smarketing.attribution import pathset, selectors
 from smarketing.attribution.adapter import CONVERSIONS, COST_LEVELS, LEVELS
 from smarketing.attribution.selectors import COMPARED_MODELS, QueryError
 from smarketing.web.charts import chart, style
@@ -114,9 +115,12 @@ def index(request):
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     data = selectors.report(query)
     result = data["result"]
+    if data["pending"]:
+        _request_build()
     if request.GET.get("format") == "csv":
         if result is None:
-            return HttpResponseBadRequest(data["error"], content_type="text/plain; charset=utf-8")
+            message = data["error"] or PENDING
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return _csv(result)
     context = {
         "query": query,
@@ -135,6 +139,9 @@ def index(request):
             f"{CONVERSION_LABELS[query.conversion]} conversions carry no value, so value and "
             "ROI do not apply: choose Opportunity or Deal won"
         ),
+        "as_of": dt.datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None,
+        "stale": bool(data.get("as_of")) and pathset.is_stale(),
+        "roi_period": _roi_period(query),
     }
     if result is not None:
         bounds = {i["key"]: i for i in result.get("intervals", {}).get("keys", [])}
@@ -149,6 +156,45 @@ def index(request):
         )
         context["disagreements"] = disagreements(data["comparison"])
     return render(request, "attribution/index.html", context)
+
+
+#: What the page (and its CSV) says while the stored path set is being built.
+PENDING = "The attribution paths are being computed; this page fills in when they are ready."
+
+
+def _request_build() -> None:
+    """Ask the worker to build the path set (once per few minutes; never in the request:
+    with an inline task queue the page only waits for the periodic task)."""
+    from huey.contrib.djhuey import HUEY
+
+    from smarketing.attribution import tasks
+
+    if HUEY.immediate or not cache.add("attribution:build-requested", 1, 300):
+        return
+    tasks.build_path_set()
+
+
+@login_required
+def status(request):
+    """The stored path set's state, polled by the page while it is being computed."""
+    st = pathset.state()
+    built = st is not None and st.built_at is not None
+    return JsonResponse(
+        {
+            "ready": built,
+            "as_of": st.refreshed_at.isoformat() if built else None,
+            "build_seconds": st.build_seconds if built else None,
+            "stale": pathset.is_stale() if built else None,
+        }
+    )
+
+
+def _roi_period(query) -> str:
+    """The period the ROI figures cover, as the page states it."""
+    if query.since is None and query.until is None:
+        return "all time"
+    since = query.since.date().isoformat() if query.since else "the first conversion"
+    return f"{since} to {_until_text(query) or 'today'}"
 
 
 def _until_text(query) -> str:

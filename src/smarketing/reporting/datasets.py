@@ -23,7 +23,6 @@ from smarketing.crm.models import Contact, Deal, Touchpoint
 from smarketing.reporting import (
     activity,
     cache,
-    credits,
     funnel_days,
     selectors,
     sqlcache,
@@ -70,8 +69,11 @@ class Context:
 
     @cached_property
     def credits_ok(self) -> bool:
-        """Whether the stored attribution credits are current (refreshing a small backlog)."""
-        return credits.ensure_fresh(self.version)
+        """Whether the attribution app's stored path set is built (the attribution card reads
+        it as of its last refresh; nothing is refreshed by a read)."""
+        from smarketing.attribution.selectors import stored_token  # noqa: PLC0415
+
+        return stored_token() is not None
 
     @cached_property
     def traffic_ok(self) -> bool:
@@ -414,65 +416,24 @@ def channel_outcomes(ctx: Context) -> pd.DataFrame:
 
 def attribution_summary(ctx: Context) -> pd.DataFrame | None:
     """Linear multi-touch credit of the period's won revenue by channel, or ``None`` while the
-    attribution engine is not available. Read from the stored per-deal credits
-    (:mod:`~smarketing.reporting.credits`) when they are current, else the engine runs."""
-    if ctx.credits_ok:
-        f = ctx.filters
-        rows = credits.summary(start=f.start, end=f.end, owner_ids=ctx.owner_ids)
-        df = pd.DataFrame(
-            [
-                {"channel": c, "conversions": round(n, 2), "revenue": round(v, 2)}
-                for c, n, v in rows
-            ],
-            columns=["channel", "conversions", "revenue"],
-        )
-        return df.sort_values(["revenue", "channel"], ascending=[False, True]).reset_index(
-            drop=True
-        )
-    return _attribution_live(ctx)
-
-
-def _attribution_live(ctx: Context) -> pd.DataFrame | None:
-    """The attribution summary computed by the engine (every touch of the won contacts)."""
-    try:
-        from smarketing.analytics.attribution import attribute  # noqa: PLC0415
-    except ImportError:
+    attribution path set is not built. The attribution app's definition and stored paths
+    (:func:`smarketing.attribution.selectors.linear_by_channel`): the same figures as the
+    attribution page's linear model by channel for the same dates."""
+    if not ctx.credits_ok:
         return None
-    d = table(Deal, ctx.con)
-    won = d.filter(d.is_won & ctx.in_period(d.closed_at) & d.primary_contact_id.notnull())
-    if ctx.owner_ids is not None:
-        won = won.filter(won.owner_id.isin(ctx.owner_ids or [-1]))
-    conversions = won.select(
-        journey_id=won.primary_contact_id,
-        kind=ibis.literal("won"),
-        occurred_at=won.closed_at,
-        value=won.amount.cast("float64"),
+    from smarketing.attribution.selectors import linear_by_channel  # noqa: PLC0415
+
+    f = ctx.filters
+    rows = linear_by_channel(
+        since=f.start.replace(tzinfo=UTC), until=f.end.replace(tzinfo=UTC), owner_ids=ctx.owner_ids
     )
-    t = table(Touchpoint, ctx.con)
-    ids = conversions.select(jid=conversions.journey_id).distinct()
-    t = t.join(ids, t.contact_id == ids.jid)
-    touches = t.select(
-        journey_id=t.contact_id,
-        occurred_at=t.occurred_at,
-        channel=ibis.coalesce(t.channel.nullif(""), ibis.literal("(none)")),
-    )
-    try:
-        result = attribute(touches, conversions, model="linear", by="channel")
-        credits = getattr(result, "credits", None) or []
-        rows = [
-            {
-                "channel": getattr(c, "key", None),
-                "conversions": round(float(getattr(c, "conversions", 0) or 0), 2),
-                "revenue": round(float(getattr(c, "value", 0) or 0), 2),
-            }
-            for c in credits
-        ]
-    except Exception:  # the engine is a peer's; the dashboard shows "not available" instead
-        selectors.log.exception("attribution summary failed")
+    if rows is None:
         return None
-    return pd.DataFrame(rows, columns=["channel", "conversions", "revenue"]).sort_values(
-        "revenue", ascending=False
+    df = pd.DataFrame(
+        [{"channel": c, "conversions": round(n, 2), "revenue": round(v, 2)} for c, n, v in rows],
+        columns=["channel", "conversions", "revenue"],
     )
+    return df.sort_values(["revenue", "channel"], ascending=[False, True]).reset_index(drop=True)
 
 
 # --- goal pacing (from planning) ---------------------------------------------------------------

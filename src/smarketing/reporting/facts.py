@@ -224,15 +224,16 @@ def days_ready() -> bool:
 
 
 def rebuild_reporting_tables() -> dict[str, int]:
-    """Rebuild every registered derived table (funnel facts and daily counts, traffic, activity
-    and content summaries, attribution credits, SLA snapshots); ``{name: rows}``. Call after
-    bulk writes that bypass the ORM (the demo generator, imports); safe to re-run."""
-    from smarketing.reporting.credits import rebuild_credits
+    """Rebuild every registered derived table of reporting (funnel facts and daily counts,
+    traffic, activity and content summaries) and the attribution path set (the dashboard's
+    attribution card reads it); ``{name: rows}``. Call after bulk writes that bypass the ORM
+    (the demo generator, imports); safe to re-run."""
+    from smarketing.attribution.pathset import rebuild as rebuild_attribution_paths
 
     out = derived.rebuild_all(
         [e.name for e in derived.registered() if e.name.startswith("reporting.")]
     )
-    out["reporting.credits"] = rebuild_credits()
+    out["attribution path set"] = rebuild_attribution_paths()
     return out
 
 

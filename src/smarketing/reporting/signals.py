@@ -182,7 +182,7 @@ def connect() -> None:
     from smarketing.demo.signals import demo_generated
     from smarketing.funnel.actions import stage_changed
     from smarketing.funnel.models import LeadReview
-    from smarketing.reporting import cache, credits
+    from smarketing.reporting import cache
     from smarketing.reporting.models import ContactFunnelFact
 
     register()
@@ -202,5 +202,3 @@ def connect() -> None:
     post_delete.connect(on_review_saved, sender=LeadReview, dispatch_uid="reporting.reviews.delete")
     post_save.connect(on_deal_saved, sender=Deal, dispatch_uid="reporting.deals.save")
     post_delete.connect(on_deal_saved, sender=Deal, dispatch_uid="reporting.deals.delete")
-    post_save.connect(credits.on_deal_saved, sender=Deal, dispatch_uid="reporting.credits.save")
-    post_delete.connect(credits.on_deal_saved, sender=Deal, dispatch_uid="reporting.credits.delete")
