@@ -88,7 +88,12 @@ def test_hubspot_contacts_labels():
     assert of(ok[11], ContactRecord)[0].email == ann.email
     assert of(ok[11], ContactRecord)[0].channel == "Paid Social"
     assert [(e.row_number, e.column, e.value, e.reason) for e in errors] == [
-        (7, "Email", "not-an-email", "invalid email address 'not-an-email'"),
+        (
+            7,
+            "Email",
+            "not-an-email",
+            "invalid email address 'not-an-email': an email address must have an @-sign",
+        ),
         (8, "Create Date", "yesterday-ish", "not a date: 'yesterday-ish'"),
         (
             9,

@@ -5,6 +5,9 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import FilterLookup, FilterSchema, Schema
+from pydantic import field_validator
+
+from smarketing.crm.normalize import InvalidValue, normalize_email
 
 
 class AccountOut(Schema):
@@ -111,6 +114,15 @@ class ContactFilter(FilterSchema):
     ] = None
     created_after: Annotated[dt.datetime | None, FilterLookup("created_at__gte")] = None
     created_before: Annotated[dt.datetime | None, FilterLookup("created_at__lt")] = None
+
+    @field_validator("email")
+    @classmethod
+    def _canonical_email(cls, value: str | None) -> str | None:
+        """Match the stored canonical form: ``Zoë@Bäckerei.de`` finds ``zoë@xn--bckerei-5wa.de``."""
+        try:
+            return normalize_email(value)
+        except InvalidValue as exc:
+            raise ValueError(str(exc)) from None
 
 
 class AccountFilter(FilterSchema):

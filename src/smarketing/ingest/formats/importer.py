@@ -144,7 +144,7 @@ def parse_file(
     >>> with parse_file(io.BytesIO(data)) as parsed:
     ...     results = list(parsed)
     >>> parsed.format_name, results[0].records[0].email, results[1].errors[0].reason
-    ('hubspot-contacts', 'ann@x.io', "invalid email address 'bad'")
+    ('hubspot-contacts', 'ann@x.io', "invalid email address 'bad': an email address must have an @-sign")
     """
     column_mapping = _mapping(mapping, format)
     rows = open_csv(source, encoding=encoding, delimiter=delimiter)
