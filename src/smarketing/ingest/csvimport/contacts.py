@@ -16,8 +16,9 @@ History rules (historical facts, written directly, not through the live funnel r
   apply to them.
 - The contact's stage is the export's current stage (``Lifecycle Stage``) for its own
   record, otherwise the stage of the latest event; a merged record changes the stage only if
-  its stage was reached later than the contact's. When the current stage has no history row
-  one is logged at the best known time (rule ``import:<system>``, reason saying so).
+  its stage was reached later than the contact's. When the export names the current stage
+  but it has no history row, one is logged at the best known time (rule ``import:<system>``,
+  reason saying so); an export that names no stage at all gets no history row.
 """
 
 from __future__ import annotations
@@ -206,6 +207,13 @@ class ContactPlanner:
         Its own record (create, update) overwrites with every non-blank value; a merged
         record (another source record of the same person) only fills blanks.
         """
+        created_at = rec.created_at
+        if created_at is None and mode == "create" and events:
+            # Never "now", after the person's own history: the earliest dated fact.
+            created_at = events[0].at
+            plan.warnings[
+                "no create date in the export: the earliest dated stage is used instead"
+            ] += 1
         values = {
             "email": rec.email,
             "first_name": rec.first_name,
@@ -219,7 +227,7 @@ class ContactPlanner:
             "status": lead_status(rec.lead_status),
             "original_source": (rec.original_source or "")[:100] or None,
             "original_channel": (rec.channel or "")[:50] or None,
-            "created_at": rec.created_at,
+            "created_at": created_at,
         }
         changed = False
         for name, value in values.items():
@@ -290,7 +298,14 @@ class ContactPlanner:
             stages.add(event.stage)
             source = event.source_stage or event.stage
             new.append((event.stage, event.at, f"historical: {source}"[:300]))
-        if contact.lifecycle_stage not in stages:
+        if (
+            rec.lifecycle_stage is not None
+            and contact.lifecycle_stage == rec.lifecycle_stage
+            and contact.lifecycle_stage not in stages
+        ):
+            # The export names the current stage but gives no date for it. A stage the
+            # export does not name at all is not invented: no row (the model's default
+            # stage stays undated).
             at = contact.stage_changed_at or contact.created_at
             new.append((contact.lifecycle_stage, at, "stage at import (no date in the export)"))
         if not new:

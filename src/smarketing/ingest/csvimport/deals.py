@@ -10,7 +10,9 @@ rows with their original timestamps. A deal may enter a stage more than once, so
 is the same as a stored one when deal, stage and time are equal; an event whose stage equals
 the stage just before it in time (OpportunityHistory's amount-only changes) is one stay and
 is not logged again. When the deal's current stage has no history row one is logged at its
-close date (closed deals) or creation time.
+close date (closed deals) or creation time. A closed deal's ``closed_at`` is the time it last
+entered its closing stage in the history (OpportunityHistory's closing row), else the time
+its ``Date entered`` column gives, else midnight of its close date.
 """
 
 from __future__ import annotations
@@ -231,6 +233,26 @@ class DealPlanner:
             )
             return
         self._history(deal, [(event.at, event.stage, event.by_ref)], plan, current=False)
+        if deal.is_closed and event.stage == deal.stage:
+            self._close_from_history(deal, plan)
+
+    def _close_from_history(self, deal: Deal, plan: BatchPlan) -> None:
+        """``closed_at``: when the deal entered its closing stage for the last time."""
+        key = deal.pk if deal.pk is not None else id(deal)
+        timeline = (list(self.history.get(deal.pk, [])) if deal.pk else []) + list(
+            self.pending_history.get(key, [])
+        )
+        closed_at = None
+        for at, stage in sorted(set(timeline), key=_sort):
+            if stage == deal.stage:
+                closed_at = closed_at or at
+            else:
+                closed_at = None
+        if closed_at is not None and closed_at != deal.closed_at:
+            deal.closed_at = closed_at
+            if deal.pk is not None and deal.pk not in plan.changed_deals:
+                plan.changed_deals[deal.pk] = deal
+                plan.count("deal", "updated")
 
     def _history(self, deal: Deal, events, plan: BatchPlan, *, current: bool) -> None:
         key = deal.pk if deal.pk is not None else id(deal)
@@ -244,6 +266,7 @@ class DealPlanner:
                 plan.dropped_guesses.append((ref_pk, change_pk))
                 self.guesses[deal.pk].remove(guess)
                 known.remove((at, stage))
+                self.history[deal.pk].remove((at, stage))
                 plan.count("deal_stage_change", "updated")
         keys = {(at, stage) for at, stage in known}
         new = []

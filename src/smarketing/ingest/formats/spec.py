@@ -31,6 +31,7 @@ from smarketing.ingest.formats.normalize import (
 )
 from smarketing.ingest.formats.reader import EXTRA_FIELDS
 from smarketing.ingest.formats.records import Record, RowError, RowResult
+from smarketing.ingest.formats.sfid import salesforce_id
 from smarketing.ingest.formats.stages import DealStageMap, StageMap
 
 __all__ = ["BoundFormat", "Cells", "Format", "ParseOptions", "header_key"]
@@ -119,6 +120,10 @@ class Cells:
             return None
         value = self.row.get(header)
         return (value.strip() or None) if value else None
+
+    def sf_id(self, name: str) -> str | None:
+        """A Salesforce id in its 18-character form; ``None`` for blank or all-zero placeholders."""
+        return salesforce_id(self.text(name))
 
     def _parse(self, name: str, parse: Callable[[str], Any]) -> Any:
         value = self.raw(name)
