@@ -132,3 +132,21 @@ def test_international_addresses_through_tracking_and_the_read_api(live_server, 
         "GET", f"{live_server.url}/api/contacts?email={quote('a..b@x.io')}", token=secret
     )
     assert status == 422 and "two periods in a row" in str(refused)
+
+
+def test_custom_fields_in_the_api_and_filterable(live_server, api_token):
+    from smarketing.crm.models import Contact
+
+    _, secret = api_token
+    a = do_create_contact(email="ann@acme.com")
+    Contact.objects.filter(pk=a.pk).update(custom={"Favorite Content Topics": "pricing"})
+    do_create_contact(email="bob@acme.com")
+    status, body, _ = call("GET", f"{live_server.url}/api/contacts/{a.pk}", token=secret)
+    assert status == 200 and body["custom"] == {"Favorite Content Topics": "pricing"}
+    url = f"{live_server.url}/api/contacts?custom={quote('Favorite Content Topics:pricing')}"
+    status, body, _ = call("GET", url, token=secret)
+    assert status == 200 and [c["id"] for c in body["items"]] == [a.pk]
+    url = f"{live_server.url}/api/contacts?custom={quote('Favorite Content Topics')}"
+    assert [c["id"] for c in call("GET", url, token=secret)[1]["items"]] == [a.pk]
+    status, body, _ = call("GET", f"{live_server.url}/api/contacts?custom=a__b", token=secret)
+    assert status in (400, 422)

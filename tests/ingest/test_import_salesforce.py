@@ -123,3 +123,49 @@ def test_opportunities_and_history_ids_in_both_lengths():
     ]
     # closed_at from the closing row of the stage history (the later row is the same stay).
     assert won.closed_at == dt.datetime(2026, 3, 20, 16, 45, tzinfo=UTC)
+
+
+def test_merges_fill_blanks_and_shared_addresses_go_to_review():
+    """HubSpot export without a Lifecycle Stage column, with custom columns and a@a.com."""
+    from smarketing.ingest.csvimport.models import DuplicateCandidate
+
+    summary = run("hubspot_contacts_shared_addresses.csv")
+    assert summary["rows_with_errors"] == 0, summary["errors"]
+    # Bea twice (same name, same address): one contact; the merged row (the second in the
+    # batch, both accounts new in it) fills blanks only and does not move her to Globex.
+    bea = Contact.objects.get(email="bea@acme-tools.com")
+    assert bea.account.name == "Acme Tools"
+    assert bea.created_at == dt.datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert bea.custom == {"Favorite Content Topics": "pricing, security", "Description": "Met at the booth"}
+    # No Lifecycle Stage column: no invented history.
+    assert not bea.stage_changes.exists()
+    # a@a.com on three different people: the first keeps it, the others are kept apart
+    # (address in custom) and queued; Oskar's second record (same name) is merged into his.
+    oskar = Contact.objects.get(email="a@a.com")
+    assert (oskar.first_name, oskar.last_name) == ("Oskar", "Ålund")
+    apart = Contact.objects.filter(custom__shared_email="a@a.com").order_by("last_name")
+    assert [(c.first_name, c.email, c.account.name) for c in apart] == [
+        ("Ana", None, "Umbrella"),
+        ("Wei", None, "Hooli"),
+    ]
+    queued = DuplicateCandidate.objects.filter(kind="contact", status="open")
+    assert {(q.existing_id, q.incoming_id) for q in queued} == {(oskar.pk, c.pk) for c in apart}
+    assert summary["objects"]["contact"]["merged"] == 2
+    assert summary["duplicates_queued"] >= 2
+    # Re-importing the same file changes nothing and queues nothing new.
+    again = run("hubspot_contacts_shared_addresses.csv")
+    assert again["created"] == again["updated"] == again["merged"] == 0
+    assert DuplicateCandidate.objects.filter(kind="contact").count() == 2
+
+
+def test_a_kept_apart_record_updates_without_taking_the_shared_address(tmp_path):
+    run("hubspot_contacts_shared_addresses.csv")
+    changed = (SAMPLES / "hubspot_contacts_shared_addresses.csv").read_text("utf-8-sig")
+    changed = changed.replace("602,Wei,Zhang,a@a.com,Hooli", "602,Wei,Zhang-Li,a@a.com,Hooli")
+    path = tmp_path / "again.csv"
+    path.write_text(changed, encoding="utf-8-sig")
+    summary = do_run_import(job=do_create_job(path=path))
+    assert summary["rows_with_errors"] == 0, summary["errors"]
+    wei = Contact.objects.get(first_name="Wei")
+    assert wei.last_name == "Zhang-Li" and wei.email is None
+    assert Contact.objects.get(email="a@a.com").first_name == "Oskar"

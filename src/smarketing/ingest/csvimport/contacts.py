@@ -115,7 +115,7 @@ class ContactPlanner:
         row = result.row_number
         key = contact_key(rec)
         ref, target = self._ref(key)
-        contact, mode = None, "create"
+        contact, mode, shared = None, "create", None
         if ref is not None and target is not None:
             contact, mode = target, "update"
             if ref.fingerprint == fp:
@@ -127,7 +127,10 @@ class ContactPlanner:
         elif rec.email:
             contact = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
             if contact is not None:
-                mode = "merge"
+                if _another_person(contact, rec):
+                    shared, contact = contact, None
+                else:
+                    mode = "merge"
         if too_long(
             plan.errors,
             row,
@@ -140,7 +143,12 @@ class ContactPlanner:
             ],
         ):
             return
-        if mode == "update" and rec.email and rec.email != contact.email:
+        kept_apart = (
+            mode == "update"
+            and contact.email is None
+            and (contact.custom or {}).get("shared_email") == rec.email
+        )
+        if mode == "update" and rec.email and rec.email != contact.email and not kept_apart:
             other = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
             if other is not None and other is not contact:
                 plan.errors.append(
@@ -166,6 +174,21 @@ class ContactPlanner:
             plan.count(
                 "contact", "merged" if mode == "merge" else ("updated" if changed else "skipped")
             )
+        if kept_apart:
+            contact.email = None  # still kept apart until a person merges the two
+        if shared is not None:
+            # One address, two people (a placeholder such as a@a.com, a shared inbox): the
+            # second is kept apart, its address in ``custom``, and a person decides.
+            contact.email = None
+            contact.custom = {**(contact.custom or {}), "shared_email": rec.email}
+            plan.candidates.append(
+                ("contact", shared, contact, 100.0,
+                 f"the address {rec.email} is on both, but their record ids and names differ")
+            )  # fmt: skip
+            plan.warnings[
+                "an address shared by records with different ids and names: kept apart, "
+                "queued for review"
+            ] += 1
         if contact.email:
             self.pending_by_email[contact.email] = contact
         self._history(contact, rec, events, plan)
@@ -239,8 +262,8 @@ class ContactPlanner:
                     continue
                 if current is value:
                     continue
-                if mode == "merge" and contact.account_id is not None:
-                    continue
+                if mode == "merge" and current is not None:
+                    continue  # fills blanks only, also when the account is new in this batch
                 if isinstance(value, int):
                     contact.account_id = value
                 else:
@@ -257,6 +280,12 @@ class ContactPlanner:
                 continue  # a person exists since the earliest of their records
             if current != value:
                 setattr(contact, name, value)
+                changed = True
+        if rec.properties:
+            custom = contact.custom or {}
+            merged = {**rec.properties, **custom} if mode == "merge" else {**custom, **rec.properties}
+            if merged != custom:
+                contact.custom = merged
                 changed = True
         return self._stage(contact, rec, events, mode) or changed
 
@@ -375,6 +404,23 @@ class ContactPlanner:
             plan.count("account", "updated")
         else:
             plan.count("account", "skipped")
+
+
+def _name_key(first: str | None, last: str | None) -> str:
+    return " ".join(f"{first or ''} {last or ''}".casefold().split())
+
+
+def _another_person(contact: Contact, rec: ContactRecord) -> bool:
+    """Whether a record with an address ``contact`` has is somebody else.
+
+    Only a record with its own record id and a full name that differs from the contact's: a
+    repeated person (same id, or same name, or no name at all) is merged as always.
+    """
+    if rec.external_id is None:
+        return False
+    incoming = _name_key(rec.first_name, rec.last_name)
+    existing = _name_key(contact.first_name, contact.last_name)
+    return bool(incoming and existing and incoming != existing)
 
 
 def _refs(system: str, object_type: str, keys) -> dict[str, ExternalRef]:

@@ -145,7 +145,7 @@ class DealPlanner:
             plan.new_deals.append(deal)
         before = {f: getattr(deal, f) for f in ("name", "account_id", "owner_id", "amount",
                   "currency", "stage", "created_at", "close_date", "closed_at", "is_closed",
-                  "is_won", "loss_reason")}  # fmt: skip
+                  "is_won", "loss_reason", "custom")}  # fmt: skip
         account = self._account(rec, plan)
         deal.name = rec.name or deal.name or f"Deal {rec.external_id}"
         if account is not None:
@@ -168,6 +168,8 @@ class DealPlanner:
         deal.is_closed, deal.is_won = rec.is_closed, rec.is_won and rec.is_closed
         if rec.loss_reason:
             deal.loss_reason = rec.loss_reason
+        if rec.properties:
+            deal.custom = {**(deal.custom or {}), **rec.properties}
         entered = sorted((e.at for e in events if e.stage == rec.stage), reverse=True)
         if deal.is_closed:
             deal.closed_at = (

@@ -27,12 +27,12 @@ OUTCOMES = ("created", "updated", "merged", "skipped")
 CONTACT_UPDATE_FIELDS = [
     "email", "first_name", "last_name", "title", "phone", "country", "account", "persona",
     "owner", "lifecycle_stage", "stage_changed_at", "status", "original_source",
-    "original_channel", "created_at", "updated_at",
+    "original_channel", "created_at", "updated_at", "custom",
 ]  # fmt: skip
-ACCOUNT_UPDATE_FIELDS = ["domain", "industry", "employees", "country", "owner"]
+ACCOUNT_UPDATE_FIELDS = ["domain", "industry", "employees", "country", "owner", "custom"]
 DEAL_UPDATE_FIELDS = [
     "name", "account", "owner", "amount", "currency", "stage", "created_at", "close_date",
-    "closed_at", "is_closed", "is_won", "loss_reason",
+    "closed_at", "is_closed", "is_won", "loss_reason", "custom",
 ]  # fmt: skip
 
 
