@@ -108,7 +108,8 @@ def test_explicit_format_and_unknown_format_name():
         get_format("zoho")
     assert set(FORMATS) == {
         "hubspot-contacts", "hubspot-deals", "salesforce-leads", "salesforce-opportunities",
-        "salesforce-opportunity-history", "mautic-contacts", "generic",
+        "salesforce-opportunity-history", "salesforce-contacts", "salesforce-accounts",
+        "salesforce-campaign-members", "salesforce-tasks", "mautic-contacts", "generic",
     }  # fmt: skip
 
 

@@ -44,7 +44,8 @@ def test_hubspot_contacts_labels():
         "rows_ok": 5,
         "rows_with_errors": 3,
         "errors": 3,
-        "records": {"contact": 5, "account": 5, "stage_event": 9},
+        # one first-source touch per row with an Original Source and a Create Date
+        "records": {"contact": 5, "account": 5, "stage_event": 9, "touch": 5},
     }
     # row numbers are file lines: row 3 spans two lines, line 5 is blank
     assert sorted(ok) == [2, 3, 6, 10, 11]

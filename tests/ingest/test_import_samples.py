@@ -38,6 +38,7 @@ def test_hubspot_labels_counts_history_and_merge():
         "contact": {"created": 4, "merged": 1},
         "account": {"created": 4, "skipped": 1},
         "stage_change": {"created": 9, "skipped": 1},
+        "touchpoint": {"created": 5},  # Original Source at Create Date, one per record
     }
     assert [(e["row"], e["column"]) for e in summary["errors"]] == [
         (7, "Email"),

@@ -42,7 +42,13 @@ from smarketing.ingest.csvimport.plan import (
     pk_of,
     too_long,
 )
-from smarketing.ingest.formats import AccountRecord, ContactRecord, RowError, StageEventRecord
+from smarketing.ingest.formats import (
+    AccountRecord,
+    ContactRecord,
+    RowError,
+    StageEventRecord,
+    TouchRecord,
+)
 
 _ORDER = {stage: i for i, stage in enumerate(FUNNEL_ORDER)}
 
@@ -84,9 +90,8 @@ class ContactPlanner:
                 elif isinstance(rec, AccountRecord) and rec.external_id:
                     account_refs.add(rec.external_id)
         self.refs = _refs(self.system, "contact", keys)
-        self.account_refs = {
-            k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
-        }
+        self.account_ref_rows = _refs(self.system, "account", account_refs)
+        self.account_refs = {k: r.object_id for k, r in self.account_ref_rows.items()}
         self.deal_refs = {k: r.object_id for k, r in _refs(self.system, "deal", deal_refs).items()}
         ids = {r.object_id for r in self.refs.values()}
         found = _where_in(Contact, "id", ids)
@@ -192,6 +197,10 @@ class ContactPlanner:
         if contact.email:
             self.pending_by_email[contact.email] = contact
         self._history(contact, rec, events, plan)
+        for touch in result.records:
+            if type(touch) is TouchRecord:
+                plan.touches.append((touch, contact, account))
+                plan.count("touchpoint", "created")
         if rec.converted_deal_ref and rec.converted_deal_ref in self.deal_refs:
             plan.deal_contacts.append(
                 DealContact(deal_id=self.deal_refs[rec.converted_deal_ref], contact=contact)
@@ -359,11 +368,89 @@ class ContactPlanner:
         plan.count("stage_change", "created", len(new))
         self.pending_history.setdefault(key, []).extend((s, at) for s, at, _ in new)
 
-    def _account(self, rec: AccountRecord, plan: BatchPlan):
-        """The account of a contact row: by ref, domain, name, fuzzy name, else a new one."""
-        if rec.external_id and rec.external_id in self.account_refs:
+    def plan_account(self, result, plan: BatchPlan, fp: str) -> None:
+        """A row of an account export: its own record, upserted on its id.
+
+        Found by id (also when a contact or deal file named it first and created it with
+        only its id): every non-blank value overwrites. Otherwise matched like a contact's
+        company (domain, name, fuzzy name; the match only gets its blanks filled) or created.
+        """
+        rec = next(r for r in result.records if isinstance(r, AccountRecord))
+        if rec.external_id is None:
+            plan.errors.append(RowError(result.row_number, None, None, "missing account Id"))
+            return
+        ref = self.account_ref_rows.get(rec.external_id)
+        if ref is not None and ref.fingerprint == fp:
             plan.count("account", "skipped")
+            return
+        target = self.account_refs.get(rec.external_id)
+        if target is None:
+            target = self._account(rec, plan)
+        obj = target if isinstance(target, Account) else plan.changed_accounts.get(target)
+        if obj is None:
+            obj = Account.objects.get(pk=target)
+        own = {
+            "name": (rec.name or "")[:200] or None,
+            "industry": (rec.industry or "")[:100] or None,
+            "employees": rec.employees,
+            "country": country_code(rec.country) or None,
+            "owner_id": self.directory.owner(rec.owner_ref, plan) if rec.owner_ref else None,
+        }
+        if rec.domain and rec.domain not in self.accounts.by_domain:
+            own["domain"] = rec.domain
+            self.accounts.add(target, None, rec.domain)
+        changed = False
+        for name, value in own.items():
+            if value is not None and getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        if rec.properties and {**obj.custom, **rec.properties} != obj.custom:
+            obj.custom = {**obj.custom, **rec.properties}
+            changed = True
+        if obj.pk is not None and changed:
+            plan.changed_accounts[obj.pk] = obj
+            plan.count("account", "updated")
+        if ref is not None:
+            ref.fingerprint = fp
+            plan.changed_refs.append((ref, obj))
+        else:
+            self._new_account_ref(rec.external_id, obj, plan)[0].fingerprint = fp
+
+    def _new_account_ref(self, external_id: str, account, plan: BatchPlan):
+        for pending in plan.new_refs:
+            if pending[0].object_type == "account" and pending[0].external_id == external_id:
+                return pending
+        pending = (NewRef(self.system, "account", external_id), account)
+        plan.new_refs.append(pending)
+        self.account_refs[external_id] = account
+        return pending
+
+    def _account(self, rec: AccountRecord, plan: BatchPlan):
+        """The account of a contact row: by ref, domain, name, fuzzy name, else a new one.
+
+        A company named by its id that is not known yet (the Account export comes later) is
+        created under that id, so the later file fills it in: links work in any file order.
+        """
+        if rec.external_id and rec.external_id in self.account_refs:
+            if not rec.own:
+                plan.count("account", "skipped")
             return self.account_refs[rec.external_id]
+        if rec.external_id and not rec.name and not rec.domain:
+            account = build(Account, name=f"Account {rec.external_id}"[:200])
+            plan.new_accounts.append(account)
+            plan.count("account", "created")
+            self._new_account_ref(rec.external_id, account, plan)
+            plan.warnings[
+                "contacts name an account by id only: created under that id until the "
+                "Account export is imported"
+            ] += 1
+            return account
+        account = self._match_or_create(rec, plan)
+        if rec.external_id:
+            self._new_account_ref(rec.external_id, account, plan)
+        return account
+
+    def _match_or_create(self, rec: AccountRecord, plan: BatchPlan):
         match = self.accounts.match(rec.name, rec.domain)
         if match is not None and match.how != "review":
             account = match.account

@@ -197,6 +197,19 @@ class DealPlanner:
     def _account(self, rec: DealRecord, plan: BatchPlan):
         if rec.account_ref and rec.account_ref in self.account_refs:
             return self.account_refs[rec.account_ref]
+        if rec.account_ref and not rec.account_name:
+            # Named by id only, the Account export not imported yet: created under that id
+            # so the Account file fills it in (links in any file order).
+            account = build(Account, name=f"Account {rec.account_ref}"[:200])
+            plan.new_accounts.append(account)
+            plan.count("account", "created")
+            plan.new_refs.append((NewRef(self.system, "account", rec.account_ref), account))
+            self.account_refs[rec.account_ref] = account
+            plan.warnings[
+                "deals name an account by id only: created under that id until the "
+                "Account export is imported"
+            ] += 1
+            return account
         if not rec.account_name:
             return None
         match = self.accounts.match(rec.account_name, None)

@@ -21,7 +21,9 @@ from smarketing.ingest.csvimport.fastinsert import insert, insert_rows
 from smarketing.ingest.csvimport.models import DuplicateCandidate, ExternalRef
 from smarketing.ingest.formats import RowError
 
-OBJECT_TYPES = ("contact", "account", "deal", "stage_change", "deal_stage_change")
+OBJECT_TYPES = (
+    "contact", "account", "deal", "stage_change", "deal_stage_change", "touchpoint",
+)  # fmt: skip
 OUTCOMES = ("created", "updated", "merged", "skipped")
 
 CONTACT_UPDATE_FIELDS = [
@@ -70,6 +72,8 @@ class BatchPlan:
     new_refs: list[tuple[ExternalRef | NewRef, object]] = field(default_factory=list)
     changed_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     candidates: list[tuple[str, object, object, float, str]] = field(default_factory=list)
+    #: Imported touches: (TouchRecord, contact object or id, account object or id).
+    touches: list[tuple] = field(default_factory=list)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     warnings: Counter = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)

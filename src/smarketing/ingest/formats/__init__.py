@@ -46,6 +46,7 @@ from smarketing.ingest.formats.records import (
     RowError,
     RowResult,
     StageEventRecord,
+    TouchRecord,
 )
 from smarketing.ingest.formats.registry import FORMATS, detect_format, get_format, rank_formats
 from smarketing.ingest.formats.spec import Format, ParseOptions
@@ -71,6 +72,7 @@ __all__ = [
     "RowError",
     "RowResult",
     "StageEventRecord",
+    "TouchRecord",
     "UnknownFormatError",
     "detect_format",
     "get_format",

@@ -29,6 +29,7 @@ _RECORD_NAMES = {
     "AccountRecord": "account",
     "DealRecord": "deal",
     "StageEventRecord": "stage_event",
+    "TouchRecord": "touch",
 }
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "RowError",
     "RowResult",
     "StageEventRecord",
+    "TouchRecord",
 ]
 
 
@@ -59,6 +60,10 @@ class AccountRecord(NamedTuple):
     employees: int | None = None
     country: str | None = None
     owner_ref: str | None = None
+    properties: dict[str, str] | None = None
+    #: ``True`` for a row of an account export (its own record: overwrites), ``False`` for
+    #: the company a contact or deal row names (matched, fills blanks only).
+    own: bool = False
 
 
 class _ContactFields(NamedTuple):
@@ -167,7 +172,35 @@ class StageEventRecord(NamedTuple):
     amount: Decimal | None = None
 
 
-Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord
+class TouchRecord(NamedTuple):
+    """History an export holds, as one touchpoint of a person's journey.
+
+    ``kind`` is a smarketing touch kind (``source`` for a first or latest source,
+    ``campaign_member``, ``sales_call``, ``sales_email``, ``meeting``, ``sales_task``).
+    ``touch_id`` is stable across re-imports. ``contact_ref`` is the source's id of the person
+    (``None``: the contact of the same row); ``account_ref`` the company's. ``column`` names
+    the export column the touch comes from (stored as ``imported_from``).
+    """
+
+    source_system: str
+    touch_id: str
+    kind: str
+    occurred_at: datetime
+    column: str
+    contact_ref: str | None = None
+    account_ref: str | None = None
+    channel: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    campaign_name: str | None = None
+    campaign_ref: str | None = None
+    outcome: str | None = None
+    subject: str | None = None
+    owner_ref: str | None = None
+    properties: dict[str, str] | None = None
+
+
+Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord | TouchRecord
 
 
 class RowResult(NamedTuple):

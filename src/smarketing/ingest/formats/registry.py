@@ -23,6 +23,12 @@ from smarketing.ingest.formats.salesforce import (
     SALESFORCE_OPPORTUNITIES,
     SALESFORCE_OPPORTUNITY_HISTORY,
 )
+from smarketing.ingest.formats.salesforce_objects import (
+    SALESFORCE_ACCOUNTS,
+    SALESFORCE_CAMPAIGN_MEMBERS,
+    SALESFORCE_CONTACTS,
+    SALESFORCE_TASKS,
+)
 from smarketing.ingest.formats.spec import Format, header_key
 
 __all__ = ["FORMATS", "MARGIN", "Candidate", "detect_format", "get_format", "rank_formats"]
@@ -36,6 +42,10 @@ FORMATS: dict[str, Format] = {
         SALESFORCE_LEADS,
         SALESFORCE_OPPORTUNITIES,
         SALESFORCE_OPPORTUNITY_HISTORY,
+        SALESFORCE_CONTACTS,
+        SALESFORCE_ACCOUNTS,
+        SALESFORCE_CAMPAIGN_MEMBERS,
+        SALESFORCE_TASKS,
         MAUTIC_CONTACTS,
         GENERIC,
     )

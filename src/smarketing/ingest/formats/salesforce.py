@@ -9,7 +9,12 @@ OpportunityHistory row (one deal stage event each, keyed by the history row's ``
 
 from __future__ import annotations
 
-from smarketing.ingest.formats.common import company_name, contact_key, contact_with_account
+from smarketing.ingest.formats.common import (
+    company_name,
+    contact_key,
+    contact_with_account,
+    source_touch,
+)
 from smarketing.ingest.formats.records import DealRecord, Record, StageEventRecord
 from smarketing.ingest.formats.spec import Cells, Format
 from smarketing.ingest.formats.stages import SALESFORCE_DEAL_STAGES, SALESFORCE_LEAD_STATUS
@@ -87,9 +92,18 @@ def _build_lead(cells: Cells) -> list[Record]:
         "properties": cells.properties(),
     }
     contact_key(cells, external_id, email)
+    touches = source_touch(
+        cells,
+        key=external_id or email,
+        which="first",
+        at=created_at or converted_at,
+        field="lead_source",
+        value=lead_source,
+        channel=contact["channel"],
+    )
     if external_id is None:
-        return contact_with_account(cells, contact)
-    events: list[Record] = []
+        return [*contact_with_account(cells, contact), *touches]
+    events: list[Record] = [*touches]
     if created_at is not None:
         events.append(_event(cells, "contact", external_id, "lead", created_at))
     if converted_at is not None:
@@ -118,7 +132,7 @@ SALESFORCE_LEADS = Format(
     signatures=tuple(
         frozenset(s)
         for s in (
-            {"id", "lastname", "createddate"},
+            {"id", "lastname", "company"},
             {"id", "isconverted"},
             {"id", "leadsource", "status"},
             {"id", "lastname", "company", "status"},
