@@ -136,7 +136,10 @@ def test_merges_fill_blanks_and_shared_addresses_go_to_review():
     bea = Contact.objects.get(email="bea@acme-tools.com")
     assert bea.account.name == "Acme Tools"
     assert bea.created_at == dt.datetime(2026, 1, 5, 9, tzinfo=UTC)
-    assert bea.custom == {"Favorite Content Topics": "pricing, security", "Description": "Met at the booth"}
+    assert bea.custom == {
+        "Favorite Content Topics": "pricing, security",
+        "Description": "Met at the booth",
+    }
     # No Lifecycle Stage column: no invented history.
     assert not bea.stage_changes.exists()
     # a@a.com on three different people: the first keeps it, the others are kept apart

@@ -31,7 +31,9 @@ CONTACT_UPDATE_FIELDS = [
     "owner", "lifecycle_stage", "stage_changed_at", "status", "original_source",
     "original_channel", "created_at", "updated_at", "custom",
 ]  # fmt: skip
-ACCOUNT_UPDATE_FIELDS = ["domain", "industry", "employees", "country", "owner", "custom"]
+ACCOUNT_UPDATE_FIELDS = [
+    "name", "domain", "industry", "employees", "country", "owner", "custom",
+]  # fmt: skip
 DEAL_UPDATE_FIELDS = [
     "name", "account", "owner", "amount", "currency", "stage", "created_at", "close_date",
     "closed_at", "is_closed", "is_won", "loss_reason", "custom",

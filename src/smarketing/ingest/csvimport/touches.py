@@ -114,6 +114,18 @@ def flush_touches(plan: BatchPlan) -> None:
                 f"{rec.source_system}: {rec.column}"[:120],
             )
         )
+    ids = [row[16] for row in rows]
+    existing = set()
+    for start in range(0, len(ids), 2000):
+        existing.update(
+            Touchpoint.objects.filter(external_id__in=ids[start : start + 2000]).values_list(
+                "external_id", flat=True
+            )
+        )
+    if existing:  # imported before (a re-import, a changed row): counted as skipped
+        rows = [row for row in rows if row[16] not in existing]
+        plan.counts["touchpoint"]["created"] -= len(existing)
+        plan.count("touchpoint", "skipped", len(existing))
     insert_rows(Touchpoint, TOUCH_COLUMNS, rows, ignore_conflicts=True)
 
 
