@@ -278,3 +278,24 @@ def test_hubspot_contact_with_associated_company():
     with parse_file(io.BytesIO(data)) as parsed:
         contact, account = next(iter(parsed)).records
     assert (contact.company_name, account.name, account.external_id) == ("Acme", "Acme", "555")
+
+
+def test_a_salesforce_contact_export_is_not_taken_for_leads():
+    """72-column Contact exports were read as salesforce-leads (9 headers recognised)."""
+    from smarketing.ingest.formats import detect_format
+
+    standard = ["Id", "AccountId", "FirstName", "LastName", "Email", "Title", "LeadSource",
+                "CreatedDate", "OwnerId", "MailingCountry", "Phone", "LastActivityDate"]  # fmt: skip
+    custom = [f"Custom_{i}__c" for i in range(60)]
+    assert detect_format(standard + custom).name == "salesforce-contacts"
+
+
+def test_too_few_recognised_columns_ask_for_the_format():
+    from smarketing.ingest.formats import FormatDetectionError, detect_format
+
+    headers = ["Id", "AccountId", "LastName"] + [f"Custom_{i}__c" for i in range(40)]
+    with pytest.raises(
+        FormatDetectionError,
+        match=r"only 3 of 43 columns \(7%\) fit salesforce-contacts.*--format salesforce-contacts",
+    ):
+        detect_format(headers)

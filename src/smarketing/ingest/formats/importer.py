@@ -192,6 +192,16 @@ class Preview:
     raw_rows: list[tuple[int, dict[str, str]]]
     results: list[RowResult]
 
+    @property
+    def recognised(self) -> int:
+        """How many columns the format maps to a field."""
+        return sum(1 for field in self.column_map.values() if field is not None)
+
+    @property
+    def confidence(self) -> float:
+        """The share of the file's columns the format recognises (shown in the preview)."""
+        return self.recognised / len(self.column_map) if self.column_map else 0.0
+
 
 def preview(
     source: Source,

@@ -31,7 +31,19 @@ from smarketing.ingest.formats.salesforce_objects import (
 )
 from smarketing.ingest.formats.spec import Format, header_key
 
-__all__ = ["FORMATS", "MARGIN", "Candidate", "detect_format", "get_format", "rank_formats"]
+__all__ = [
+    "FORMATS",
+    "MARGIN",
+    "MIN_CONFIDENCE",
+    "Candidate",
+    "detect_format",
+    "get_format",
+    "rank_formats",
+]
+
+#: ``auto`` refuses a CRM format recognising fewer than this share of the file's columns (a
+#: real export with many custom fields still has well over a tenth of standard ones).
+MIN_CONFIDENCE = 0.10
 
 #: Every supported format by its ``--format`` name.
 FORMATS: dict[str, Format] = {
@@ -135,6 +147,13 @@ def detect_format(headers: Sequence[str]) -> Format:
             listed = "; ".join(c.describe() for c in [best, *close])
             raise FormatDetectionError(
                 f"the columns fit more than one format: {listed}. Pass --format explicitly."
+            )
+        if best.score < MIN_CONFIDENCE:
+            named = len([h for h in headers if h.strip()])
+            raise FormatDetectionError(
+                f"only {best.recognised} of {named} columns ({best.score:.0%}) fit "
+                f"{best.format.name}: too few to be sure it is that export. Pass --format "
+                f"{best.format.name} to import it as one, or choose another format."
             )
         return best.format
     if generic is not None:
