@@ -107,7 +107,9 @@ def test_explicit_format_and_unknown_format_name():
     with pytest.raises(UnknownFormatError, match="choose auto or one of"):
         get_format("zoho")
     assert set(FORMATS) == {
-        "hubspot-contacts", "hubspot-deals", "salesforce-leads", "salesforce-opportunities",
+        "hubspot-contacts", "hubspot-deals", "hubspot-companies", "hubspot-calls",
+        "hubspot-emails", "hubspot-meetings", "hubspot-notes",
+        "salesforce-leads", "salesforce-opportunities",
         "salesforce-opportunity-history", "salesforce-contacts", "salesforce-accounts",
         "salesforce-campaign-members", "salesforce-tasks", "mautic-contacts", "generic",
     }  # fmt: skip

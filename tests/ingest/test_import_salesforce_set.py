@@ -102,3 +102,54 @@ def test_no_touch_holds_under_a_fifth_of_lead_credit():
     none = sum(c["conversions"] for c in result["credits"] if c["key"] == "(no touch)")
     assert total == pytest.approx(10)  # 6 leads + 4 contacts
     assert none / total < 0.20
+
+
+HUBSPOT = Path(__file__).parent / "samples" / "hubspot_set"
+
+
+def test_a_hubspot_portal_arrives_whole():
+    """Contacts before companies (linked by Associated Company ID), then calls and meetings."""
+    formats = {}
+    summaries = {}
+    for name in ("contacts", "companies", "calls", "meetings"):
+        summaries[name] = do_run_import(job=do_create_job(path=HUBSPOT / f"{name}.csv"))
+        formats[name] = summaries[name]["format"]
+    assert formats == {
+        "contacts": "hubspot-contacts",
+        "companies": "hubspot-companies",
+        "calls": "hubspot-calls",
+        "meetings": "hubspot-meetings",
+    }
+    zoe = Contact.objects.get(email="zoë.rossi@hooli.xyz")
+    assert zoe.account.name == "Hooli S.r.l." and zoe.account.domain == "hooli.xyz"
+    assert zoe.account.custom == {"Lifecycle Stage": "Lead", "Annual Revenue": "12000000"}
+    assert zoe.custom == {"Favorite Content Topics": "pricing, security"}
+    rene = Contact.objects.get(email="rene@xn--bckerei-mller-bfb28a.de")
+    assert rene.account.name == "Bäckerei Müller GmbH"
+    touches = {
+        (t.kind, t.occurred_at, t.channel, t.source, t.outcome, t.imported_from)
+        for t in Touchpoint.objects.filter(contact=zoe)
+    }
+    assert touches == {
+        ("source", dt.datetime(2026, 1, 10, 9, tzinfo=UTC), "Organic Search", "google", "",
+         "hubspot: Original Source"),
+        ("source", dt.datetime(2026, 2, 1, 12, tzinfo=UTC), "Paid Social", "Paid Social", "",
+         "hubspot: Latest Source"),
+        ("sales_call", dt.datetime(2026, 1, 15, 14, tzinfo=UTC), "Sales outreach", "hubspot",
+         "connected", "hubspot: Activity date"),
+        ("sales_call", dt.datetime(2026, 1, 16, 9, tzinfo=UTC), "Sales outreach", "hubspot",
+         "voicemail", "hubspot: Activity date"),
+        ("meeting", dt.datetime(2026, 2, 24, 20, 55, tzinfo=UTC), "Sales outreach", "hubspot",
+         "", "hubspot: Meeting start time"),
+    }  # fmt: skip
+    # One call on two contacts is a touch on each; a call on an unknown contact is reported.
+    assert Touchpoint.objects.filter(contact=rene, kind="sales_call").count() == 1
+    assert [e["value"] for e in summaries["calls"]["errors"]] == ["999"]
+    first = Touchpoint.objects.get(
+        contact=zoe, kind="source", imported_from__endswith="Original Source"
+    )
+    assert first.properties == {
+        "source_value": "Organic Search",
+        "detail_1": "google",
+        "detail_2": "crm migration",
+    }

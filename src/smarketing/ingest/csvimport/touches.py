@@ -48,7 +48,11 @@ class TouchPlanner:
         }
 
     def plan(self, result, plan: BatchPlan) -> None:
-        """A row that is only touches: attach each to its person (else its company)."""
+        """A row that is only touches: attach each to its person (else its company).
+
+        A row is atomic: when one of its people is unknown, none of its touches is written.
+        """
+        staged = []
         for rec in result.records:
             if not isinstance(rec, TouchRecord):
                 continue
@@ -68,9 +72,9 @@ class TouchPlanner:
                     )
                 )
                 return
-        for rec in result.records:
-            if isinstance(rec, TouchRecord):
-                add_touch(plan, rec, contact, account)
+            staged.append((rec, contact, account))
+        for rec, contact, account in staged:
+            add_touch(plan, rec, contact, account)
 
 
 def add_touch(plan: BatchPlan, rec: TouchRecord, contact, account) -> None:

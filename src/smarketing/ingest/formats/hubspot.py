@@ -174,6 +174,9 @@ HUBSPOT_CONTACTS = Format(
     build=_build_contact,
     lifecycle_stages=HUBSPOT_LIFECYCLE,
     description="HubSpot contacts export (labels or internal names)",
+    excludes=frozenset(
+        {"company owner", "call title", "email subject", "meeting name", "note body"}
+    ),
 )
 
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {

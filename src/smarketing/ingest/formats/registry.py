@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from smarketing.ingest.formats.errors import FormatDetectionError, UnknownFormatError
 from smarketing.ingest.formats.generic import GENERIC
 from smarketing.ingest.formats.hubspot import HUBSPOT_CONTACTS, HUBSPOT_DEALS
+from smarketing.ingest.formats.hubspot_objects import (
+    HUBSPOT_CALLS,
+    HUBSPOT_COMPANIES,
+    HUBSPOT_EMAILS,
+    HUBSPOT_MEETINGS,
+    HUBSPOT_NOTES,
+)
 from smarketing.ingest.formats.mautic import MAUTIC_CONTACTS
 from smarketing.ingest.formats.salesforce import (
     SALESFORCE_LEADS,
@@ -51,6 +58,11 @@ FORMATS: dict[str, Format] = {
     for f in (
         HUBSPOT_CONTACTS,
         HUBSPOT_DEALS,
+        HUBSPOT_COMPANIES,
+        HUBSPOT_CALLS,
+        HUBSPOT_EMAILS,
+        HUBSPOT_MEETINGS,
+        HUBSPOT_NOTES,
         SALESFORCE_LEADS,
         SALESFORCE_OPPORTUNITIES,
         SALESFORCE_OPPORTUNITY_HISTORY,

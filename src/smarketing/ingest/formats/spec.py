@@ -243,6 +243,9 @@ class Format:
     lifecycle_stages: Mapping[str, str | None] | None = None
     deal_stages: Mapping[str, str] | None = None
     description: str = ""
+    #: Header keys that prove a file is another object's export (a company export's
+    #: "Company owner" for HubSpot contacts): with one present the format is no candidate.
+    excludes: frozenset[str] = frozenset()
 
     @cached_property
     def _index(self) -> dict[str, str]:
@@ -269,6 +272,8 @@ class Format:
 
     def matches_signature(self, headers: Iterable[str]) -> bool:
         keys = {header_key(h) for h in headers}
+        if self.excludes & keys:
+            return False
         return any(signature <= keys for signature in self.signatures)
 
     def bind(
