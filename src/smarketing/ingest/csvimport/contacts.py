@@ -199,7 +199,8 @@ class ContactPlanner:
         self._history(contact, rec, events, plan)
         for touch in result.records:
             if type(touch) is TouchRecord:
-                plan.touches.append((touch, contact, account))
+                # A touch of a contact new in this batch cannot be stored yet: no lookup.
+                plan.touches.append((touch, contact, account, contact.pk is not None))
                 plan.count("touchpoint", "created")
         if rec.converted_deal_ref and rec.converted_deal_ref in self.deal_refs:
             plan.deal_contacts.append(

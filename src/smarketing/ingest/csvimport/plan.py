@@ -74,7 +74,8 @@ class BatchPlan:
     new_refs: list[tuple[ExternalRef | NewRef, object]] = field(default_factory=list)
     changed_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     candidates: list[tuple[str, object, object, float, str]] = field(default_factory=list)
-    #: Imported touches: (TouchRecord, contact object or id, account object or id).
+    #: Imported touches: (TouchRecord, contact object or id, account object or id, whether
+    #: it may be stored already: its contact existed before the batch).
     touches: list[tuple] = field(default_factory=list)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     warnings: Counter = field(default_factory=Counter)

@@ -79,7 +79,7 @@ class TouchPlanner:
 
 def add_touch(plan: BatchPlan, rec: TouchRecord, contact, account) -> None:
     """Stage one imported touch of ``contact`` (object or id) and/or ``account``."""
-    plan.touches.append((rec, contact, account))
+    plan.touches.append((rec, contact, account, True))
     plan.count("touchpoint", "created")
 
 
@@ -88,8 +88,8 @@ def flush_touches(plan: BatchPlan) -> None:
     if not plan.touches:
         return
     campaigns = _campaigns(plan)
-    rows = []
-    for rec, contact, account in plan.touches:
+    rows, maybe_stored = [], []
+    for rec, contact, account, known in plan.touches:
         contact_id, account_id = pk_of(contact), pk_of(account)
         if contact_id is None and account_id is None:
             continue
@@ -118,7 +118,9 @@ def flush_touches(plan: BatchPlan) -> None:
                 f"{rec.source_system}: {rec.column}"[:120],
             )
         )
-    ids = [row[16] for row in rows]
+        if known:
+            maybe_stored.append(rows[-1][16])
+    ids = maybe_stored
     existing = set()
     for start in range(0, len(ids), 2000):
         existing.update(
@@ -135,19 +137,21 @@ def flush_touches(plan: BatchPlan) -> None:
 
 def _campaigns(plan: BatchPlan) -> dict[str, int]:
     """Campaign ids by the touches' campaign ref (a Campaign export imported before) or name."""
-    refs = {r.campaign_ref for r, _c, _a in plan.touches if r.campaign_ref}
+    refs = {t[0].campaign_ref for t in plan.touches if t[0].campaign_ref}
     names = {
-        r.campaign_name for r, _c, _a in plan.touches if r.campaign_name and not r.campaign_ref
+        t[0].campaign_name for t in plan.touches if t[0].campaign_name and not t[0].campaign_ref
     }
     found: dict[str, int] = {}
+    if not refs and not names:
+        return found
     if refs:
-        system = next(r.source_system for r, _c, _a in plan.touches if r.campaign_ref)
+        system = next(t[0].source_system for t in plan.touches if t[0].campaign_ref)
         found.update(
             ExternalRef.objects.filter(
                 system=system, object_type="campaign", external_id__in=refs
             ).values_list("external_id", "object_id")
         )
-        for rec, _c, _a in plan.touches:
+        for rec, *_ in plan.touches:
             if rec.campaign_ref and rec.campaign_ref not in found and rec.campaign_name:
                 names.add(rec.campaign_name)
     for name in names:
@@ -155,7 +159,7 @@ def _campaigns(plan: BatchPlan) -> dict[str, int]:
         if campaign is None:
             campaign = Campaign.objects.create(name=name[:200], channel="Other")
         found[name] = campaign.pk
-    for rec, _c, _a in plan.touches:
+    for rec, *_ in plan.touches:
         if rec.campaign_ref and rec.campaign_ref not in found and rec.campaign_name in found:
             found[rec.campaign_ref] = found[rec.campaign_name]
     return found
