@@ -111,7 +111,8 @@ def test_explicit_format_and_unknown_format_name():
         "hubspot-emails", "hubspot-meetings", "hubspot-notes",
         "salesforce-leads", "salesforce-opportunities",
         "salesforce-opportunity-history", "salesforce-contacts", "salesforce-accounts",
-        "salesforce-campaign-members", "salesforce-tasks", "mautic-contacts", "generic",
+        "salesforce-campaign-members", "salesforce-tasks", "salesforce-opportunity-contact-roles",
+        "mautic-contacts", "generic",
     }  # fmt: skip
 
 

@@ -293,7 +293,9 @@ class ContactPlanner:
                 changed = True
         if rec.properties:
             custom = contact.custom or {}
-            merged = {**rec.properties, **custom} if mode == "merge" else {**custom, **rec.properties}
+            merged = (
+                {**rec.properties, **custom} if mode == "merge" else {**custom, **rec.properties}
+            )
             if merged != custom:
                 contact.custom = merged
                 changed = True

@@ -20,12 +20,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from smarketing.crm.dedupe import AccountIndex
-from smarketing.crm.models import Account, Deal, DealStageChange
+from smarketing.crm.models import Account, Deal, DealContact, DealStageChange
 from smarketing.ingest.csvimport.contacts import _refs
 from smarketing.ingest.csvimport.fastinsert import new as build
 from smarketing.ingest.csvimport.models import ExternalRef
 from smarketing.ingest.csvimport.plan import BatchPlan, Directory, NewRef, midnight, too_long
-from smarketing.ingest.formats import DealRecord, RowError, StageEventRecord
+from smarketing.ingest.formats import DealRecord, RoleRecord, RowError, StageEventRecord
 
 _DEAL_ORDER = {
     s: i
@@ -61,7 +61,7 @@ class DealPlanner:
         self.directory = directory
 
     def prefetch(self, rows) -> None:
-        keys, account_refs = set(), set()
+        keys, account_refs, people = set(), set(), set()
         for result in rows:
             for rec in result.records:
                 if isinstance(rec, DealRecord):
@@ -70,12 +70,23 @@ class DealPlanner:
                         account_refs.add(rec.account_ref)
                 elif isinstance(rec, StageEventRecord) and rec.object_type == "deal":
                     keys.add(rec.external_id)
+                elif isinstance(rec, RoleRecord):
+                    keys.add(rec.deal_ref)
+                    people.add(rec.contact_ref)
         self.refs = _refs(self.system, "deal", keys)
+        self.people = {k: r.object_id for k, r in _refs(self.system, "contact", people).items()}
         self.account_refs = {
             k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
         }
         ids = {r.object_id for r in self.refs.values()}
         self.by_id = {d.pk: d for d in Deal.objects.filter(id__in=ids)} if ids else {}
+        self.committee: set[tuple[int, int]] = set()
+        if people and self.by_id:
+            self.committee = set(
+                DealContact.objects.filter(deal_id__in=list(self.by_id)).values_list(
+                    "deal_id", "contact_id"
+                )
+            )
         self.history: dict[int, list[tuple[object, str]]] = {}
         if self.by_id:
             for deal_id, stage, at in DealStageChange.objects.filter(
@@ -250,6 +261,40 @@ class DealPlanner:
         self._history(deal, [(event.at, event.stage, event.by_ref)], plan, current=False)
         if deal.is_closed and event.stage == deal.stage:
             self._close_from_history(deal, plan)
+
+    def plan_role(self, result, plan: BatchPlan) -> None:
+        """An OpportunityContactRole row: the contact joins the deal's buying committee."""
+        rec = next(r for r in result.records if isinstance(r, RoleRecord))
+        _ref, deal = self._deal(rec.deal_ref)
+        contact_id = self.people.get(rec.contact_ref)
+        for what, ref, found in (
+            ("opportunity", rec.deal_ref, deal),
+            ("contact", rec.contact_ref, contact_id),
+        ):
+            if found is None:
+                plan.errors.append(
+                    RowError(
+                        result.row_number,
+                        "OpportunityId" if what == "opportunity" else "ContactId",
+                        ref,
+                        f"no {what} with this id has been imported; import the Contact and "
+                        "Opportunity exports first, then this file again",
+                    )
+                )
+                return
+        if (deal.pk, contact_id) in self.committee:
+            plan.count("deal_contact", "skipped")
+        else:
+            self.committee.add((deal.pk, contact_id))
+            plan.deal_contacts.append(
+                DealContact(deal_id=deal.pk, contact_id=contact_id, role=rec.role)
+            )
+            plan.count("deal_contact", "created")
+        if rec.is_primary and deal.primary_contact_id != contact_id:
+            deal.primary_contact_id = contact_id
+            if deal.pk is not None and deal.pk not in plan.changed_deals:
+                plan.changed_deals[deal.pk] = deal
+                plan.count("deal", "updated")
 
     def _close_from_history(self, deal: Deal, plan: BatchPlan) -> None:
         """``closed_at``: when the deal entered its closing stage for the last time."""

@@ -197,6 +197,7 @@ _KINDS = (
     _records.StageEventRecord,
     _records.DealRecord,
     _records.TouchRecord,
+    _records.RoleRecord,
 )
 _KIND_OF = {cls: number for number, cls in enumerate(_KINDS)}
 

@@ -23,6 +23,7 @@ from smarketing.ingest.formats import RowError
 
 OBJECT_TYPES = (
     "contact", "account", "deal", "stage_change", "deal_stage_change", "touchpoint",
+    "deal_contact",
 )  # fmt: skip
 OUTCOMES = ("created", "updated", "merged", "skipped")
 
@@ -36,7 +37,7 @@ ACCOUNT_UPDATE_FIELDS = [
 ]  # fmt: skip
 DEAL_UPDATE_FIELDS = [
     "name", "account", "owner", "amount", "currency", "stage", "created_at", "close_date",
-    "closed_at", "is_closed", "is_won", "loss_reason", "custom",
+    "closed_at", "is_closed", "is_won", "loss_reason", "custom", "primary_contact",
 ]  # fmt: skip
 
 

@@ -42,6 +42,7 @@ from smarketing.ingest.formats import (
     ContactRecord,
     DealRecord,
     ImportFileError,
+    RoleRecord,
     RowError,
     StageEventRecord,
     TouchRecord,
@@ -239,6 +240,8 @@ class ImportRunner:
                 contacts.plan_account(result, plan, fp)
             elif TouchRecord in kinds:
                 touches.plan(result, plan)
+            elif RoleRecord in kinds:
+                deals.plan_role(result, plan)
             if len(plan.errors) > before:
                 plan.rows_with_errors += 1
         return plan

@@ -30,6 +30,7 @@ _RECORD_NAMES = {
     "DealRecord": "deal",
     "StageEventRecord": "stage_event",
     "TouchRecord": "touch",
+    "RoleRecord": "deal_role",
 }
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "Record",
     "RowError",
     "RowResult",
+    "RoleRecord",
     "StageEventRecord",
     "TouchRecord",
 ]
@@ -200,7 +201,19 @@ class TouchRecord(NamedTuple):
     properties: dict[str, str] | None = None
 
 
-Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord | TouchRecord
+class RoleRecord(NamedTuple):
+    """A person on a deal's buying committee (Salesforce OpportunityContactRole)."""
+
+    source_system: str
+    external_id: str | None
+    deal_ref: str
+    contact_ref: str
+    role: str
+    is_primary: bool = False
+    source_role: str | None = None
+
+
+Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord | TouchRecord | RoleRecord
 
 
 class RowResult(NamedTuple):

@@ -33,6 +33,7 @@ from smarketing.ingest.formats.salesforce import (
 from smarketing.ingest.formats.salesforce_objects import (
     SALESFORCE_ACCOUNTS,
     SALESFORCE_CAMPAIGN_MEMBERS,
+    SALESFORCE_CONTACT_ROLES,
     SALESFORCE_CONTACTS,
     SALESFORCE_TASKS,
 )
@@ -70,6 +71,7 @@ FORMATS: dict[str, Format] = {
         SALESFORCE_ACCOUNTS,
         SALESFORCE_CAMPAIGN_MEMBERS,
         SALESFORCE_TASKS,
+        SALESFORCE_CONTACT_ROLES,
         MAUTIC_CONTACTS,
         GENERIC,
     )

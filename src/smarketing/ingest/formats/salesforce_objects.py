@@ -18,13 +18,14 @@ from smarketing.ingest.formats.common import (
     contact_with_account,
     source_touch,
 )
-from smarketing.ingest.formats.records import AccountRecord, Record, TouchRecord
+from smarketing.ingest.formats.records import AccountRecord, Record, RoleRecord, TouchRecord
 from smarketing.ingest.formats.spec import Cells, Format
 
 __all__ = [
     "SALESFORCE_ACCOUNTS",
     "SALESFORCE_CAMPAIGN_MEMBERS",
     "SALESFORCE_CONTACTS",
+    "SALESFORCE_CONTACT_ROLES",
     "SALESFORCE_TASKS",
 ]
 
@@ -320,4 +321,59 @@ SALESFORCE_TASKS = Format(
     ),
     build=_build_task,
     description="Salesforce Task or Event export (logged calls, emails, meetings as sales touches)",
+)
+
+ROLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("Id",),
+    "deal_ref": ("OpportunityId",),
+    "contact_ref": ("ContactId",),
+    "role": ("Role",),
+    "is_primary": ("IsPrimary",),
+}
+
+#: OpportunityContactRole's default Role picklist → our buying-committee roles.
+_ROLES = {
+    "decision maker": "decision_maker",
+    "economic buyer": "decision_maker",
+    "economic decision maker": "decision_maker",
+    "executive sponsor": "decision_maker",
+    "champion": "champion",
+    "business user": "user",
+    "user": "user",
+    "evaluator": "influencer",
+    "technical buyer": "influencer",
+    "influencer": "influencer",
+    "blocker": "blocker",
+}
+
+
+def _build_role(cells: Cells) -> list[Record]:
+    deal, contact = cells.sf_id("deal_ref"), cells.sf_id("contact_ref")
+    for name, value in (("deal_ref", deal), ("contact_ref", contact)):
+        if value is None:
+            cells.fail(name, cells.raw(name), f"missing {cells.bound.headers.get(name, name)}")
+    if cells.errors:
+        return []
+    raw = cells.text("role")
+    return [
+        RoleRecord(
+            source_system=cells.source_system,
+            external_id=cells.sf_id("external_id"),
+            deal_ref=deal,
+            contact_ref=contact,
+            role=_ROLES.get((raw or "").lower(), "other"),
+            is_primary=bool(cells.boolean("is_primary")),
+            source_role=raw,
+        )
+    ]
+
+
+SALESFORCE_CONTACT_ROLES = Format(
+    name="salesforce-opportunity-contact-roles",
+    source_system="salesforce",
+    object_type="deal_role",
+    columns=ROLE_COLUMNS,
+    signatures=(frozenset({"opportunityid", "contactid"}),),
+    build=_build_role,
+    description="Salesforce OpportunityContactRole export (buying committees)",
 )
