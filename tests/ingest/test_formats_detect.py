@@ -302,3 +302,16 @@ def test_too_few_recognised_columns_ask_for_the_format():
         match=r"only 3 of 43 columns \(7%\) fit salesforce-contacts.*--format salesforce-contacts",
     ):
         detect_format(headers)
+
+
+def test_a_missing_required_column_is_one_file_error():
+    """Was one identical error per row (11,583 of them), naming an internal field."""
+    from smarketing.ingest.formats import MissingColumnError
+
+    data = b"Record ID,Deal Name,Amount\r\n1,A,10\r\n2,B,20\r\n"
+    with pytest.raises(MissingColumnError) as exc:
+        with parse_file(io.BytesIO(data), format="hubspot-deals"):
+            pass
+    message = str(exc.value)
+    assert "no 'Deal Stage' or 'dealstage' column" in message
+    assert "its columns are: 'Record ID', 'Deal Name', 'Amount'" in message

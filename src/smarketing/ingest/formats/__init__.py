@@ -16,6 +16,7 @@ from smarketing.ingest.formats.errors import (
     FormatDetectionError,
     ImportFileError,
     MappingFileError,
+    MissingColumnError,
     UnknownFormatError,
 )
 from smarketing.ingest.formats.importer import (
@@ -60,6 +61,7 @@ __all__ = [
     "CsvLayout",
     "DealRecord",
     "EncodingError",
+    "MissingColumnError",
     "Format",
     "FormatDetectionError",
     "ImportFileError",

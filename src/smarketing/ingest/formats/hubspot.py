@@ -299,4 +299,5 @@ HUBSPOT_DEALS = Format(
     dynamic_columns=_deal_dynamic,
     deal_stages=HUBSPOT_DEAL_STAGES,
     description="HubSpot deals export (labels or internal names)",
+    required=("external_id", "stage"),
 )

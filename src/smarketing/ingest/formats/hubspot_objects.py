@@ -71,6 +71,7 @@ HUBSPOT_COMPANIES = Format(
     ),
     build=_build_company,
     description="HubSpot companies export (labels or internal names)",
+    required=("external_id",),
 )
 
 _ASSOCIATIONS: dict[str, tuple[str, ...]] = {

@@ -239,6 +239,7 @@ SALESFORCE_OPPORTUNITIES = Format(
     build=_build_opportunity,
     deal_stages=SALESFORCE_DEAL_STAGES,
     description="Salesforce Opportunity export (API field names)",
+    required=("external_id", "stage"),
 )
 
 HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -289,4 +290,5 @@ SALESFORCE_OPPORTUNITY_HISTORY = Format(
     build=_build_history,
     deal_stages=SALESFORCE_DEAL_STAGES,
     description="Salesforce OpportunityHistory export (stage changes of opportunities)",
+    required=("external_id", "stage", "created_at"),
 )

@@ -153,6 +153,7 @@ SALESFORCE_ACCOUNTS = Format(
     ),
     build=_build_account,
     description="Salesforce Account export (API field names)",
+    required=("external_id",),
 )
 
 MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -376,4 +377,5 @@ SALESFORCE_CONTACT_ROLES = Format(
     signatures=(frozenset({"opportunityid", "contactid"}),),
     build=_build_role,
     description="Salesforce OpportunityContactRole export (buying committees)",
+    required=("deal_ref", "contact_ref"),
 )

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from smarketing.ingest.channels import DEFAULT_RULES, ChannelRules, channel_for_source_value
-from smarketing.ingest.formats.errors import MappingFileError
+from smarketing.ingest.formats.errors import MappingFileError, MissingColumnError
 from smarketing.ingest.formats.normalize import (
     InvalidValue,
     normalize_domain,
@@ -246,6 +246,8 @@ class Format:
     #: Header keys that prove a file is another object's export (a company export's
     #: "Company owner" for HubSpot contacts): with one present the format is no candidate.
     excludes: frozenset[str] = frozenset()
+    #: Fields every row needs: a file without a column for one is refused as a whole.
+    required: tuple[str, ...] = ()
 
     @cached_property
     def _index(self) -> dict[str, str]:
@@ -302,6 +304,16 @@ class Format:
                 unmapped.append(header)
                 continue
             by_field[target] = header
+        missing = [name for name in self.required if name not in by_field]
+        if missing:
+            wanted = "; ".join(
+                " or ".join(repr(h) for h in self.columns.get(name, (name,))) for name in missing
+            )
+            found = ", ".join(repr(h) for h in headers[:30]) + (", …" if len(headers) > 30 else "")
+            raise MissingColumnError(
+                f"the file has no {wanted} column, which every {self.name} row needs; "
+                f"its columns are: {found}"
+            )
         options = options or ParseOptions()
         lifecycle = deals = None
         try:
