@@ -309,9 +309,11 @@ def test_a_missing_required_column_is_one_file_error():
     from smarketing.ingest.formats import MissingColumnError
 
     data = b"Record ID,Deal Name,Amount\r\n1,A,10\r\n2,B,20\r\n"
-    with pytest.raises(MissingColumnError) as exc:
-        with parse_file(io.BytesIO(data), format="hubspot-deals"):
-            pass
+    with (
+        pytest.raises(MissingColumnError) as exc,
+        parse_file(io.BytesIO(data), format="hubspot-deals"),
+    ):
+        pass
     message = str(exc.value)
     assert "no 'Deal Stage' or 'dealstage' column" in message
     assert "its columns are: 'Record ID', 'Deal Name', 'Amount'" in message
