@@ -1,6 +1,7 @@
 """The read API over real HTTP: auth by token, pagination, filters, OpenAPI."""
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from tests.http import call
@@ -101,3 +102,51 @@ def test_openapi_schema_lists_the_read_endpoints(live_server):
         "/api/touchpoints",
     ]:
         assert path in schema["paths"]
+
+
+def test_international_addresses_through_tracking_and_the_read_api(live_server, make_user):
+    """One normalisation everywhere: identify stores the canonical form, the filter finds it."""
+    user = make_user("tracker", role="manager")
+    _, secret = do_create_token(user=user, name="both", scopes=["read", "ingest"])
+    status, body, _ = call(
+        "POST",
+        f"{live_server.url}/api/ingest/identify",
+        token=secret,
+        body={"anonymous_id": "vid-1", "email": " Zoë.Rossi@Bäckerei.DE "},
+    )
+    assert status == 200, body
+    assert body["email"] == "zoë.rossi@xn--bckerei-5wa.de"
+    for typed in ("zoë.rossi@bäckerei.de", "ZOË.ROSSI@xn--bckerei-5wa.de"):
+        status, found, _ = call(
+            "GET", f"{live_server.url}/api/contacts?email={quote(typed)}", token=secret
+        )
+        assert status == 200 and [c["id"] for c in found["items"]] == [body["contact_id"]]
+    status, refused, _ = call(
+        "POST",
+        f"{live_server.url}/api/ingest/identify",
+        token=secret,
+        body={"anonymous_id": "vid-2", "email": "ann@printer.local"},
+    )
+    assert status in (400, 422) and "special-use" in str(refused)
+    status, refused, _ = call(
+        "GET", f"{live_server.url}/api/contacts?email={quote('a..b@x.io')}", token=secret
+    )
+    assert status == 422 and "two periods in a row" in str(refused)
+
+
+def test_custom_fields_in_the_api_and_filterable(live_server, api_token):
+    from smarketing.crm.models import Contact
+
+    _, secret = api_token
+    a = do_create_contact(email="ann@acme.com")
+    Contact.objects.filter(pk=a.pk).update(custom={"Favorite Content Topics": "pricing"})
+    do_create_contact(email="bob@acme.com")
+    status, body, _ = call("GET", f"{live_server.url}/api/contacts/{a.pk}", token=secret)
+    assert status == 200 and body["custom"] == {"Favorite Content Topics": "pricing"}
+    url = f"{live_server.url}/api/contacts?custom={quote('Favorite Content Topics:pricing')}"
+    status, body, _ = call("GET", url, token=secret)
+    assert status == 200 and [c["id"] for c in body["items"]] == [a.pk]
+    url = f"{live_server.url}/api/contacts?custom={quote('Favorite Content Topics')}"
+    assert [c["id"] for c in call("GET", url, token=secret)[1]["items"]] == [a.pk]
+    status, body, _ = call("GET", f"{live_server.url}/api/contacts?custom=a__b", token=secret)
+    assert status in (400, 422)

@@ -107,8 +107,12 @@ def test_explicit_format_and_unknown_format_name():
     with pytest.raises(UnknownFormatError, match="choose auto or one of"):
         get_format("zoho")
     assert set(FORMATS) == {
-        "hubspot-contacts", "hubspot-deals", "salesforce-leads", "salesforce-opportunities",
-        "salesforce-opportunity-history", "mautic-contacts", "generic",
+        "hubspot-contacts", "hubspot-deals", "hubspot-companies", "hubspot-calls",
+        "hubspot-emails", "hubspot-meetings", "hubspot-notes",
+        "salesforce-leads", "salesforce-opportunities",
+        "salesforce-opportunity-history", "salesforce-contacts", "salesforce-accounts",
+        "salesforce-campaign-members", "salesforce-tasks", "salesforce-opportunity-contact-roles",
+        "mautic-contacts", "generic",
     }  # fmt: skip
 
 
@@ -277,3 +281,39 @@ def test_hubspot_contact_with_associated_company():
     with parse_file(io.BytesIO(data)) as parsed:
         contact, account = next(iter(parsed)).records
     assert (contact.company_name, account.name, account.external_id) == ("Acme", "Acme", "555")
+
+
+def test_a_salesforce_contact_export_is_not_taken_for_leads():
+    """72-column Contact exports were read as salesforce-leads (9 headers recognised)."""
+    from smarketing.ingest.formats import detect_format
+
+    standard = ["Id", "AccountId", "FirstName", "LastName", "Email", "Title", "LeadSource",
+                "CreatedDate", "OwnerId", "MailingCountry", "Phone", "LastActivityDate"]  # fmt: skip
+    custom = [f"Custom_{i}__c" for i in range(60)]
+    assert detect_format(standard + custom).name == "salesforce-contacts"
+
+
+def test_too_few_recognised_columns_ask_for_the_format():
+    from smarketing.ingest.formats import FormatDetectionError, detect_format
+
+    headers = ["Id", "AccountId", "LastName"] + [f"Custom_{i}__c" for i in range(40)]
+    with pytest.raises(
+        FormatDetectionError,
+        match=r"only 3 of 43 columns \(7%\) fit salesforce-contacts.*--format salesforce-contacts",
+    ):
+        detect_format(headers)
+
+
+def test_a_missing_required_column_is_one_file_error():
+    """Was one identical error per row (11,583 of them), naming an internal field."""
+    from smarketing.ingest.formats import MissingColumnError
+
+    data = b"Record ID,Deal Name,Amount\r\n1,A,10\r\n2,B,20\r\n"
+    with (
+        pytest.raises(MissingColumnError) as exc,
+        parse_file(io.BytesIO(data), format="hubspot-deals"),
+    ):
+        pass
+    message = str(exc.value)
+    assert "no 'Deal Stage' or 'dealstage' column" in message
+    assert "its columns are: 'Record ID', 'Deal Name', 'Amount'" in message

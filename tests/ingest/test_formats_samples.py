@@ -44,7 +44,8 @@ def test_hubspot_contacts_labels():
         "rows_ok": 5,
         "rows_with_errors": 3,
         "errors": 3,
-        "records": {"contact": 5, "account": 5, "stage_event": 9},
+        # one first-source touch per row with an Original Source and a Create Date
+        "records": {"contact": 5, "account": 5, "stage_event": 9, "touch": 5},
     }
     # row numbers are file lines: row 3 spans two lines, line 5 is blank
     assert sorted(ok) == [2, 3, 6, 10, 11]
@@ -88,7 +89,12 @@ def test_hubspot_contacts_labels():
     assert of(ok[11], ContactRecord)[0].email == ann.email
     assert of(ok[11], ContactRecord)[0].channel == "Paid Social"
     assert [(e.row_number, e.column, e.value, e.reason) for e in errors] == [
-        (7, "Email", "not-an-email", "invalid email address 'not-an-email'"),
+        (
+            7,
+            "Email",
+            "not-an-email",
+            "invalid email address 'not-an-email': an email address must have an @-sign",
+        ),
         (8, "Create Date", "yesterday-ish", "not a date: 'yesterday-ish'"),
         (
             9,

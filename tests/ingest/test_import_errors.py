@@ -151,7 +151,8 @@ def test_cli_json_contract(tmp_path):
         "row": 5,
         "column": "Email",
         "value": "oz@@initrode",
-        "reason": "invalid email address 'oz@@initrode'",
+        "reason": "invalid email address 'oz@@initrode': "
+        "the part after the @-sign contains invalid characters: '@'",
     }
     assert summary["objects"]["contact"] == {"created": 4, "updated": 0, "merged": 0, "skipped": 0}
 

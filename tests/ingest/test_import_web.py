@@ -56,7 +56,10 @@ def test_upload_preview_run_summary_and_error_csv(client, manager):
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
     assert lines[0] == "row_number,column,value,reason"
-    assert lines[1] == "7,Email,not-an-email,invalid email address 'not-an-email'"
+    assert (
+        lines[1]
+        == "7,Email,not-an-email,invalid email address 'not-an-email': an email address must have an @-sign"
+    )
     assert len(lines) == 4
 
     history = client.get(reverse("csvimport:upload")).content.decode()

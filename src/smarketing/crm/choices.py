@@ -51,10 +51,16 @@ class TouchKind(models.TextChoices):
     DEMO = "demo", "Demo"
     CHAT = "chat", "Chat"
     SALES_SOCIAL = "sales_social", "Sales social message (LinkedIn)"
+    # History a CRM import carries into the journey (see docs/import.md, "History as touches").
+    SOURCE = "source", "Source (first or latest, from a CRM)"
+    CAMPAIGN_MEMBER = "campaign_member", "Campaign membership"
+    SALES_TASK = "sales_task", "Logged sales activity"
 
 
 #: Touch kinds performed by the sales team (everything else is marketing).
-SALES_TOUCH_KINDS = frozenset({"sales_call", "sales_email", "sales_social", "meeting", "demo"})
+SALES_TOUCH_KINDS = frozenset(
+    {"sales_call", "sales_email", "sales_social", "meeting", "demo", "sales_task"}
+)
 
 
 class TouchTeam(models.TextChoices):

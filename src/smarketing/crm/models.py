@@ -57,6 +57,12 @@ class Account(AuditedModel):
     owner = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_accounts"
     )
+    custom = models.JSONField(
+        default=dict,
+        db_default={},  # rows written by raw SQL (bulk ingest) get {} too
+        blank=True,
+        help_text="Columns of an imported export no field took (custom fields): header → value.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -205,6 +211,12 @@ class Contact(AuditedModel):
     )
     email_consent = models.BooleanField(default=False, help_text="Opted in to marketing email.")
     do_not_contact = models.BooleanField(default=False)
+    custom = models.JSONField(
+        default=dict,
+        db_default={},  # rows written by raw SQL (bulk ingest) get {} too
+        blank=True,
+        help_text="Columns of an imported export no field took (custom fields): header → value.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -334,6 +346,13 @@ class Touchpoint(models.Model):
     outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
     properties = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    imported_from = models.CharField(
+        max_length=120,
+        blank=True,
+        db_default="",
+        help_text="Blank for touches observed live; for history an import carried over, the "
+        "system and column it came from (salesforce: LeadSource).",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -391,6 +410,12 @@ class Deal(AuditedModel):
     loss_reason = models.CharField(max_length=200, blank=True)
     source_campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    custom = models.JSONField(
+        default=dict,
+        db_default={},  # rows written by raw SQL (bulk ingest) get {} too
+        blank=True,
+        help_text="Columns of an imported export no field took (custom fields): header → value.",
     )
 
     class Meta:

@@ -2,9 +2,15 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from ninja import FilterLookup, FilterSchema, Schema
+from django.db.models import Q
+from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import field_validator
+
+from smarketing.crm.normalize import InvalidValue, normalize_email
+
+CUSTOM_HELP = "Columns of an imported export that no field took (header -> value)."
 
 
 class AccountOut(Schema):
@@ -20,6 +26,7 @@ class AccountOut(Schema):
     is_target: bool
     owner_id: int | None
     created_at: dt.datetime
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
 class ContactOut(Schema):
@@ -43,6 +50,7 @@ class ContactOut(Schema):
     email_consent: bool
     do_not_contact: bool
     created_at: dt.datetime
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
 class DealOut(Schema):
@@ -60,6 +68,7 @@ class DealOut(Schema):
     is_closed: bool
     is_won: bool
     loss_reason: str
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
 class CampaignOut(Schema):
@@ -99,7 +108,36 @@ class TouchpointOut(Schema):
     external_id: str | None
 
 
-class ContactFilter(FilterSchema):
+def custom_q(value: str | None) -> Q:
+    """``Header:value`` → records whose custom field ``Header`` is ``value``; ``Header`` alone →
+    records that have the field (case of the header as exported)."""
+    if not value:
+        return Q()
+    key, sep, wanted = value.partition(":")
+    key = key.strip()
+    if not key or "__" in key:
+        raise ValueError(f"custom filter {value!r}: expected 'Header:value' or 'Header'")
+    if not sep:
+        return Q(custom__has_key=key)
+    return Q(**{f"custom__{key}": wanted.strip()})
+
+
+class CustomFilterMixin(FilterSchema):
+    """``?custom=Favorite Content Topics:pricing`` on the lists of records with custom fields."""
+
+    custom: str | None = Field(None, description="Header:value, or Header (has the field).")
+
+    @field_validator("custom")
+    @classmethod
+    def _valid_custom(cls, value: str | None) -> str | None:
+        custom_q(value)  # a malformed filter is a 422 naming it, not a 500
+        return value
+
+    def filter_custom(self, value: str | None) -> Q:
+        return custom_q(value)
+
+
+class ContactFilter(CustomFilterMixin):
     lifecycle_stage: str | None = None
     owner_id: int | None = None
     account_id: int | None = None
@@ -113,8 +151,17 @@ class ContactFilter(FilterSchema):
     created_after: Annotated[dt.datetime | None, FilterLookup("created_at__gte")] = None
     created_before: Annotated[dt.datetime | None, FilterLookup("created_at__lt")] = None
 
+    @field_validator("email")
+    @classmethod
+    def _canonical_email(cls, value: str | None) -> str | None:
+        """Match the stored canonical form: ``Zoë@Bäckerei.de`` finds ``zoë@xn--bckerei-5wa.de``."""
+        try:
+            return normalize_email(value)
+        except InvalidValue as exc:
+            raise ValueError(str(exc)) from None
 
-class AccountFilter(FilterSchema):
+
+class AccountFilter(CustomFilterMixin):
     domain: str | None = None
     industry: str | None = None
     country: str | None = None
@@ -123,7 +170,7 @@ class AccountFilter(FilterSchema):
     search: Annotated[str | None, FilterLookup(["name__icontains", "domain__icontains"])] = None
 
 
-class DealFilter(FilterSchema):
+class DealFilter(CustomFilterMixin):
     stage: str | None = None
     owner_id: int | None = None
     account_id: int | None = None
@@ -148,5 +195,13 @@ class TouchpointFilter(FilterSchema):
     channel: str | None = None
     campaign_id: int | None = None
     anonymous_id: str | None = None
+    imported: bool | None = Field(
+        None, description="true: only history an import carried over; false: only live touches."
+    )
     after: Annotated[dt.datetime | None, FilterLookup("occurred_at__gte")] = None
     before: Annotated[dt.datetime | None, FilterLookup("occurred_at__lt")] = None
+
+    def filter_imported(self, value: bool | None) -> Q:
+        if value is None:
+            return Q()
+        return ~Q(imported_from="") if value else Q(imported_from="")

@@ -16,8 +16,9 @@ History rules (historical facts, written directly, not through the live funnel r
   apply to them.
 - The contact's stage is the export's current stage (``Lifecycle Stage``) for its own
   record, otherwise the stage of the latest event; a merged record changes the stage only if
-  its stage was reached later than the contact's. When the current stage has no history row
-  one is logged at the best known time (rule ``import:<system>``, reason saying so).
+  its stage was reached later than the contact's. When the export names the current stage
+  but it has no history row, one is logged at the best known time (rule ``import:<system>``,
+  reason saying so); an export that names no stage at all gets no history row.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from smarketing.ingest.csvimport.plan import (
     pk_of,
     too_long,
 )
-from smarketing.ingest.formats import AccountRecord, ContactRecord, RowError, StageEventRecord
+from smarketing.ingest.formats import (
+    AccountRecord,
+    ContactRecord,
+    RowError,
+    StageEventRecord,
+    TouchRecord,
+)
 
 _ORDER = {stage: i for i, stage in enumerate(FUNNEL_ORDER)}
 
@@ -83,9 +90,8 @@ class ContactPlanner:
                 elif isinstance(rec, AccountRecord) and rec.external_id:
                     account_refs.add(rec.external_id)
         self.refs = _refs(self.system, "contact", keys)
-        self.account_refs = {
-            k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
-        }
+        self.account_ref_rows = _refs(self.system, "account", account_refs)
+        self.account_refs = {k: r.object_id for k, r in self.account_ref_rows.items()}
         self.deal_refs = {k: r.object_id for k, r in _refs(self.system, "deal", deal_refs).items()}
         ids = {r.object_id for r in self.refs.values()}
         found = _where_in(Contact, "id", ids)
@@ -114,7 +120,7 @@ class ContactPlanner:
         row = result.row_number
         key = contact_key(rec)
         ref, target = self._ref(key)
-        contact, mode = None, "create"
+        contact, mode, shared = None, "create", None
         if ref is not None and target is not None:
             contact, mode = target, "update"
             if ref.fingerprint == fp:
@@ -126,7 +132,10 @@ class ContactPlanner:
         elif rec.email:
             contact = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
             if contact is not None:
-                mode = "merge"
+                if _another_person(contact, rec):
+                    shared, contact = contact, None
+                else:
+                    mode = "merge"
         if too_long(
             plan.errors,
             row,
@@ -139,7 +148,12 @@ class ContactPlanner:
             ],
         ):
             return
-        if mode == "update" and rec.email and rec.email != contact.email:
+        kept_apart = (
+            mode == "update"
+            and contact.email is None
+            and (contact.custom or {}).get("shared_email") == rec.email
+        )
+        if mode == "update" and rec.email and rec.email != contact.email and not kept_apart:
             other = self.pending_by_email.get(rec.email) or self.by_email.get(rec.email)
             if other is not None and other is not contact:
                 plan.errors.append(
@@ -165,9 +179,29 @@ class ContactPlanner:
             plan.count(
                 "contact", "merged" if mode == "merge" else ("updated" if changed else "skipped")
             )
+        if kept_apart:
+            contact.email = None  # still kept apart until a person merges the two
+        if shared is not None:
+            # One address, two people (a placeholder such as a@a.com, a shared inbox): the
+            # second is kept apart, its address in ``custom``, and a person decides.
+            contact.email = None
+            contact.custom = {**(contact.custom or {}), "shared_email": rec.email}
+            plan.candidates.append(
+                ("contact", shared, contact, 100.0,
+                 f"the address {rec.email} is on both, but their record ids and names differ")
+            )  # fmt: skip
+            plan.warnings[
+                "an address shared by records with different ids and names: kept apart, "
+                "queued for review"
+            ] += 1
         if contact.email:
             self.pending_by_email[contact.email] = contact
         self._history(contact, rec, events, plan)
+        for touch in result.records:
+            if type(touch) is TouchRecord:
+                # A touch of a contact new in this batch cannot be stored yet: no lookup.
+                plan.touches.append((touch, contact, account, contact.pk is not None))
+                plan.count("touchpoint", "created")
         if rec.converted_deal_ref and rec.converted_deal_ref in self.deal_refs:
             plan.deal_contacts.append(
                 DealContact(deal_id=self.deal_refs[rec.converted_deal_ref], contact=contact)
@@ -206,6 +240,13 @@ class ContactPlanner:
         Its own record (create, update) overwrites with every non-blank value; a merged
         record (another source record of the same person) only fills blanks.
         """
+        created_at = rec.created_at
+        if created_at is None and mode == "create" and events:
+            # Never "now", after the person's own history: the earliest dated fact.
+            created_at = events[0].at
+            plan.warnings[
+                "no create date in the export: the earliest dated stage is used instead"
+            ] += 1
         values = {
             "email": rec.email,
             "first_name": rec.first_name,
@@ -219,7 +260,7 @@ class ContactPlanner:
             "status": lead_status(rec.lead_status),
             "original_source": (rec.original_source or "")[:100] or None,
             "original_channel": (rec.channel or "")[:50] or None,
-            "created_at": rec.created_at,
+            "created_at": created_at,
         }
         changed = False
         for name, value in values.items():
@@ -231,8 +272,8 @@ class ContactPlanner:
                     continue
                 if current is value:
                     continue
-                if mode == "merge" and contact.account_id is not None:
-                    continue
+                if mode == "merge" and current is not None:
+                    continue  # fills blanks only, also when the account is new in this batch
                 if isinstance(value, int):
                     contact.account_id = value
                 else:
@@ -249,6 +290,14 @@ class ContactPlanner:
                 continue  # a person exists since the earliest of their records
             if current != value:
                 setattr(contact, name, value)
+                changed = True
+        if rec.properties:
+            custom = contact.custom or {}
+            merged = (
+                {**rec.properties, **custom} if mode == "merge" else {**custom, **rec.properties}
+            )
+            if merged != custom:
+                contact.custom = merged
                 changed = True
         return self._stage(contact, rec, events, mode) or changed
 
@@ -290,7 +339,14 @@ class ContactPlanner:
             stages.add(event.stage)
             source = event.source_stage or event.stage
             new.append((event.stage, event.at, f"historical: {source}"[:300]))
-        if contact.lifecycle_stage not in stages:
+        if (
+            rec.lifecycle_stage is not None
+            and contact.lifecycle_stage == rec.lifecycle_stage
+            and contact.lifecycle_stage not in stages
+        ):
+            # The export names the current stage but gives no date for it. A stage the
+            # export does not name at all is not invented: no row (the model's default
+            # stage stays undated).
             at = contact.stage_changed_at or contact.created_at
             new.append((contact.lifecycle_stage, at, "stage at import (no date in the export)"))
         if not new:
@@ -315,11 +371,89 @@ class ContactPlanner:
         plan.count("stage_change", "created", len(new))
         self.pending_history.setdefault(key, []).extend((s, at) for s, at, _ in new)
 
-    def _account(self, rec: AccountRecord, plan: BatchPlan):
-        """The account of a contact row: by ref, domain, name, fuzzy name, else a new one."""
-        if rec.external_id and rec.external_id in self.account_refs:
+    def plan_account(self, result, plan: BatchPlan, fp: str) -> None:
+        """A row of an account export: its own record, upserted on its id.
+
+        Found by id (also when a contact or deal file named it first and created it with
+        only its id): every non-blank value overwrites. Otherwise matched like a contact's
+        company (domain, name, fuzzy name; the match only gets its blanks filled) or created.
+        """
+        rec = next(r for r in result.records if isinstance(r, AccountRecord))
+        if rec.external_id is None:
+            plan.errors.append(RowError(result.row_number, None, None, "missing account Id"))
+            return
+        ref = self.account_ref_rows.get(rec.external_id)
+        if ref is not None and ref.fingerprint == fp:
             plan.count("account", "skipped")
+            return
+        target = self.account_refs.get(rec.external_id)
+        if target is None:
+            target = self._account(rec, plan)
+        obj = target if isinstance(target, Account) else plan.changed_accounts.get(target)
+        if obj is None:
+            obj = Account.objects.get(pk=target)
+        own = {
+            "name": (rec.name or "")[:200] or None,
+            "industry": (rec.industry or "")[:100] or None,
+            "employees": rec.employees,
+            "country": country_code(rec.country) or None,
+            "owner_id": self.directory.owner(rec.owner_ref, plan) if rec.owner_ref else None,
+        }
+        if rec.domain and rec.domain not in self.accounts.by_domain:
+            own["domain"] = rec.domain
+            self.accounts.add(target, None, rec.domain)
+        changed = False
+        for name, value in own.items():
+            if value is not None and getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        if rec.properties and {**obj.custom, **rec.properties} != obj.custom:
+            obj.custom = {**obj.custom, **rec.properties}
+            changed = True
+        if obj.pk is not None and changed:
+            plan.changed_accounts[obj.pk] = obj
+            plan.count("account", "updated")
+        if ref is not None:
+            ref.fingerprint = fp
+            plan.changed_refs.append((ref, obj))
+        else:
+            self._new_account_ref(rec.external_id, obj, plan)[0].fingerprint = fp
+
+    def _new_account_ref(self, external_id: str, account, plan: BatchPlan):
+        for pending in plan.new_refs:
+            if pending[0].object_type == "account" and pending[0].external_id == external_id:
+                return pending
+        pending = (NewRef(self.system, "account", external_id), account)
+        plan.new_refs.append(pending)
+        self.account_refs[external_id] = account
+        return pending
+
+    def _account(self, rec: AccountRecord, plan: BatchPlan):
+        """The account of a contact row: by ref, domain, name, fuzzy name, else a new one.
+
+        A company named by its id that is not known yet (the Account export comes later) is
+        created under that id, so the later file fills it in: links work in any file order.
+        """
+        if rec.external_id and rec.external_id in self.account_refs:
+            if not rec.own:
+                plan.count("account", "skipped")
             return self.account_refs[rec.external_id]
+        if rec.external_id and not rec.name and not rec.domain:
+            account = build(Account, name=f"Account {rec.external_id}"[:200])
+            plan.new_accounts.append(account)
+            plan.count("account", "created")
+            self._new_account_ref(rec.external_id, account, plan)
+            plan.warnings[
+                "contacts name an account by id only: created under that id until the "
+                "Account export is imported"
+            ] += 1
+            return account
+        account = self._match_or_create(rec, plan)
+        if rec.external_id:
+            self._new_account_ref(rec.external_id, account, plan)
+        return account
+
+    def _match_or_create(self, rec: AccountRecord, plan: BatchPlan):
         match = self.accounts.match(rec.name, rec.domain)
         if match is not None and match.how != "review":
             account = match.account
@@ -360,6 +494,23 @@ class ContactPlanner:
             plan.count("account", "updated")
         else:
             plan.count("account", "skipped")
+
+
+def _name_key(first: str | None, last: str | None) -> str:
+    return " ".join(f"{first or ''} {last or ''}".casefold().split())
+
+
+def _another_person(contact: Contact, rec: ContactRecord) -> bool:
+    """Whether a record with an address ``contact`` has is somebody else.
+
+    Only a record with its own record id and a full name that differs from the contact's: a
+    repeated person (same id, or same name, or no name at all) is merged as always.
+    """
+    if rec.external_id is None:
+        return False
+    incoming = _name_key(rec.first_name, rec.last_name)
+    existing = _name_key(contact.first_name, contact.last_name)
+    return bool(incoming and existing and incoming != existing)
 
 
 def _refs(system: str, object_type: str, keys) -> dict[str, ExternalRef]:

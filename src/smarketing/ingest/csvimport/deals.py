@@ -10,7 +10,9 @@ rows with their original timestamps. A deal may enter a stage more than once, so
 is the same as a stored one when deal, stage and time are equal; an event whose stage equals
 the stage just before it in time (OpportunityHistory's amount-only changes) is one stay and
 is not logged again. When the deal's current stage has no history row one is logged at its
-close date (closed deals) or creation time.
+close date (closed deals) or creation time. A closed deal's ``closed_at`` is the time it last
+entered its closing stage in the history (OpportunityHistory's closing row), else the time
+its ``Date entered`` column gives, else midnight of its close date.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from smarketing.crm.dedupe import AccountIndex
-from smarketing.crm.models import Account, Deal, DealStageChange
+from smarketing.crm.models import Account, Deal, DealContact, DealStageChange
 from smarketing.ingest.csvimport.contacts import _refs
 from smarketing.ingest.csvimport.fastinsert import new as build
 from smarketing.ingest.csvimport.models import ExternalRef
 from smarketing.ingest.csvimport.plan import BatchPlan, Directory, NewRef, midnight, too_long
-from smarketing.ingest.formats import DealRecord, RowError, StageEventRecord
+from smarketing.ingest.formats import DealRecord, RoleRecord, RowError, StageEventRecord
 
 _DEAL_ORDER = {
     s: i
@@ -59,7 +61,7 @@ class DealPlanner:
         self.directory = directory
 
     def prefetch(self, rows) -> None:
-        keys, account_refs = set(), set()
+        keys, account_refs, people = set(), set(), set()
         for result in rows:
             for rec in result.records:
                 if isinstance(rec, DealRecord):
@@ -68,12 +70,23 @@ class DealPlanner:
                         account_refs.add(rec.account_ref)
                 elif isinstance(rec, StageEventRecord) and rec.object_type == "deal":
                     keys.add(rec.external_id)
+                elif isinstance(rec, RoleRecord):
+                    keys.add(rec.deal_ref)
+                    people.add(rec.contact_ref)
         self.refs = _refs(self.system, "deal", keys)
+        self.people = {k: r.object_id for k, r in _refs(self.system, "contact", people).items()}
         self.account_refs = {
             k: r.object_id for k, r in _refs(self.system, "account", account_refs).items()
         }
         ids = {r.object_id for r in self.refs.values()}
         self.by_id = {d.pk: d for d in Deal.objects.filter(id__in=ids)} if ids else {}
+        self.committee: set[tuple[int, int]] = set()
+        if people and self.by_id:
+            self.committee = set(
+                DealContact.objects.filter(deal_id__in=list(self.by_id)).values_list(
+                    "deal_id", "contact_id"
+                )
+            )
         self.history: dict[int, list[tuple[object, str]]] = {}
         if self.by_id:
             for deal_id, stage, at in DealStageChange.objects.filter(
@@ -143,7 +156,7 @@ class DealPlanner:
             plan.new_deals.append(deal)
         before = {f: getattr(deal, f) for f in ("name", "account_id", "owner_id", "amount",
                   "currency", "stage", "created_at", "close_date", "closed_at", "is_closed",
-                  "is_won", "loss_reason")}  # fmt: skip
+                  "is_won", "loss_reason", "custom")}  # fmt: skip
         account = self._account(rec, plan)
         deal.name = rec.name or deal.name or f"Deal {rec.external_id}"
         if account is not None:
@@ -166,6 +179,8 @@ class DealPlanner:
         deal.is_closed, deal.is_won = rec.is_closed, rec.is_won and rec.is_closed
         if rec.loss_reason:
             deal.loss_reason = rec.loss_reason
+        if rec.properties:
+            deal.custom = {**(deal.custom or {}), **rec.properties}
         entered = sorted((e.at for e in events if e.stage == rec.stage), reverse=True)
         if deal.is_closed:
             deal.closed_at = (
@@ -193,6 +208,19 @@ class DealPlanner:
     def _account(self, rec: DealRecord, plan: BatchPlan):
         if rec.account_ref and rec.account_ref in self.account_refs:
             return self.account_refs[rec.account_ref]
+        if rec.account_ref and not rec.account_name:
+            # Named by id only, the Account export not imported yet: created under that id
+            # so the Account file fills it in (links in any file order).
+            account = build(Account, name=f"Account {rec.account_ref}"[:200])
+            plan.new_accounts.append(account)
+            plan.count("account", "created")
+            plan.new_refs.append((NewRef(self.system, "account", rec.account_ref), account))
+            self.account_refs[rec.account_ref] = account
+            plan.warnings[
+                "deals name an account by id only: created under that id until the "
+                "Account export is imported"
+            ] += 1
+            return account
         if not rec.account_name:
             return None
         match = self.accounts.match(rec.account_name, None)
@@ -231,6 +259,60 @@ class DealPlanner:
             )
             return
         self._history(deal, [(event.at, event.stage, event.by_ref)], plan, current=False)
+        if deal.is_closed and event.stage == deal.stage:
+            self._close_from_history(deal, plan)
+
+    def plan_role(self, result, plan: BatchPlan) -> None:
+        """An OpportunityContactRole row: the contact joins the deal's buying committee."""
+        rec = next(r for r in result.records if isinstance(r, RoleRecord))
+        _ref, deal = self._deal(rec.deal_ref)
+        contact_id = self.people.get(rec.contact_ref)
+        for what, ref, found in (
+            ("opportunity", rec.deal_ref, deal),
+            ("contact", rec.contact_ref, contact_id),
+        ):
+            if found is None:
+                plan.errors.append(
+                    RowError(
+                        result.row_number,
+                        "OpportunityId" if what == "opportunity" else "ContactId",
+                        ref,
+                        f"no {what} with this id has been imported; import the Contact and "
+                        "Opportunity exports first, then this file again",
+                    )
+                )
+                return
+        if (deal.pk, contact_id) in self.committee:
+            plan.count("deal_contact", "skipped")
+        else:
+            self.committee.add((deal.pk, contact_id))
+            plan.deal_contacts.append(
+                DealContact(deal_id=deal.pk, contact_id=contact_id, role=rec.role)
+            )
+            plan.count("deal_contact", "created")
+        if rec.is_primary and deal.primary_contact_id != contact_id:
+            deal.primary_contact_id = contact_id
+            if deal.pk is not None and deal.pk not in plan.changed_deals:
+                plan.changed_deals[deal.pk] = deal
+                plan.count("deal", "updated")
+
+    def _close_from_history(self, deal: Deal, plan: BatchPlan) -> None:
+        """``closed_at``: when the deal entered its closing stage for the last time."""
+        key = deal.pk if deal.pk is not None else id(deal)
+        timeline = (list(self.history.get(deal.pk, [])) if deal.pk else []) + list(
+            self.pending_history.get(key, [])
+        )
+        closed_at = None
+        for at, stage in sorted(set(timeline), key=_sort):
+            if stage == deal.stage:
+                closed_at = closed_at or at
+            else:
+                closed_at = None
+        if closed_at is not None and closed_at != deal.closed_at:
+            deal.closed_at = closed_at
+            if deal.pk is not None and deal.pk not in plan.changed_deals:
+                plan.changed_deals[deal.pk] = deal
+                plan.count("deal", "updated")
 
     def _history(self, deal: Deal, events, plan: BatchPlan, *, current: bool) -> None:
         key = deal.pk if deal.pk is not None else id(deal)
@@ -244,6 +326,7 @@ class DealPlanner:
                 plan.dropped_guesses.append((ref_pk, change_pk))
                 self.guesses[deal.pk].remove(guess)
                 known.remove((at, stage))
+                self.history[deal.pk].remove((at, stage))
                 plan.count("deal_stage_change", "updated")
         keys = {(at, stage) for at, stage in known}
         new = []

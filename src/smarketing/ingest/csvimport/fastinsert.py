@@ -252,17 +252,20 @@ def insert(model, objects: list) -> None:
 _ROW_PLANS: dict[tuple, tuple[str, list]] = {}
 
 
-def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+def insert_rows(
+    model, attnames: tuple[str, ...], rows: list[tuple], *, ignore_conflicts: bool = False
+) -> None:
     """Insert plain tuples (values of ``attnames``, in that order) into ``model``'s table.
 
     For rows nobody needs as objects afterwards (history rows, external refs): no model
     instance per row, no reserved ids (the database numbers them as ``insert`` would, in
     order). Columns left out take NULL, so every NOT NULL column must be among ``attnames``.
-    Values are converted as :func:`insert` converts them.
+    Values are converted as :func:`insert` converts them. ``ignore_conflicts`` skips rows a
+    unique constraint already holds (``ON CONFLICT DO NOTHING``: SQLite and PostgreSQL).
     """
     if not rows:
         return
-    key = (model, attnames, connection.vendor)
+    key = (model, attnames, connection.vendor, ignore_conflicts)
     plan = _ROW_PLANS.get(key)
     if plan is None:
         by_attname = {f.attname: f for f in model._meta.concrete_fields}
@@ -271,6 +274,8 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
         marks = ", ".join(["%s"] * len(fields))
         table = connection.ops.quote_name(model._meta.db_table)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - metadata only
+        if ignore_conflicts:
+            sql += " ON CONFLICT DO NOTHING"
         plan = _ROW_PLANS[key] = (sql, [(i, _converter(f)) for i, f in enumerate(fields)])
     sql, converters = plan
     converters = [(i, c) for i, c in converters if c is not None]

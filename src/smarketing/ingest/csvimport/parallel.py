@@ -196,6 +196,8 @@ _KINDS = (
     _records.AccountRecord,
     _records.StageEventRecord,
     _records.DealRecord,
+    _records.TouchRecord,
+    _records.RoleRecord,
 )
 _KIND_OF = {cls: number for number, cls in enumerate(_KINDS)}
 

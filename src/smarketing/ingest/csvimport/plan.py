@@ -21,18 +21,23 @@ from smarketing.ingest.csvimport.fastinsert import insert, insert_rows
 from smarketing.ingest.csvimport.models import DuplicateCandidate, ExternalRef
 from smarketing.ingest.formats import RowError
 
-OBJECT_TYPES = ("contact", "account", "deal", "stage_change", "deal_stage_change")
+OBJECT_TYPES = (
+    "contact", "account", "deal", "stage_change", "deal_stage_change", "touchpoint",
+    "deal_contact",
+)  # fmt: skip
 OUTCOMES = ("created", "updated", "merged", "skipped")
 
 CONTACT_UPDATE_FIELDS = [
     "email", "first_name", "last_name", "title", "phone", "country", "account", "persona",
     "owner", "lifecycle_stage", "stage_changed_at", "status", "original_source",
-    "original_channel", "created_at", "updated_at",
+    "original_channel", "created_at", "updated_at", "custom",
 ]  # fmt: skip
-ACCOUNT_UPDATE_FIELDS = ["domain", "industry", "employees", "country", "owner"]
+ACCOUNT_UPDATE_FIELDS = [
+    "name", "domain", "industry", "employees", "country", "owner", "custom",
+]  # fmt: skip
 DEAL_UPDATE_FIELDS = [
     "name", "account", "owner", "amount", "currency", "stage", "created_at", "close_date",
-    "closed_at", "is_closed", "is_won", "loss_reason",
+    "closed_at", "is_closed", "is_won", "loss_reason", "custom", "primary_contact",
 ]  # fmt: skip
 
 
@@ -70,6 +75,9 @@ class BatchPlan:
     new_refs: list[tuple[ExternalRef | NewRef, object]] = field(default_factory=list)
     changed_refs: list[tuple[ExternalRef, object]] = field(default_factory=list)
     candidates: list[tuple[str, object, object, float, str]] = field(default_factory=list)
+    #: Imported touches: (TouchRecord, contact object or id, account object or id, whether
+    #: it may be stored already: its contact existed before the batch).
+    touches: list[tuple] = field(default_factory=list)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     warnings: Counter = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)

@@ -36,12 +36,16 @@ from smarketing.ingest.csvimport.parallel import (
     inline_results,
 )
 from smarketing.ingest.csvimport.plan import OBJECT_TYPES, OUTCOMES, BatchPlan, Directory
+from smarketing.ingest.csvimport.touches import TouchPlanner, flush_touches
 from smarketing.ingest.formats import (
+    AccountRecord,
     ContactRecord,
     DealRecord,
     ImportFileError,
+    RoleRecord,
     RowError,
     StageEventRecord,
+    TouchRecord,
     parse_file,
 )
 
@@ -73,7 +77,7 @@ class ImportRunner:
         self.batch_size = batch_size
         self.hook = hook
         self.progress = progress
-        self._planners: dict[str, tuple[ContactPlanner, DealPlanner]] = {}
+        self._planners: dict[str, tuple[ContactPlanner, DealPlanner, TouchPlanner]] = {}
 
     def run(self) -> ImportJob:
         """Import the job's file from its checkpoint on; returns the finished job."""
@@ -182,6 +186,7 @@ class ImportRunner:
             with transaction.atomic(), frozen_now():
                 plan = self._plan(batch)
                 plan.flush(self.job)
+                flush_touches(plan)
                 apply = self._checkpoint(plan)
         except BaseException:
             self.accounts.rollback()
@@ -189,10 +194,14 @@ class ImportRunner:
         self.accounts.commit()
         apply()
 
-    def _planners_for(self, system: str) -> tuple[ContactPlanner, DealPlanner]:
+    def _planners_for(self, system: str) -> tuple[ContactPlanner, DealPlanner, TouchPlanner]:
         if system not in self._planners:
             args = {"system": system, "accounts": self.accounts, "directory": self.directory}
-            self._planners[system] = (ContactPlanner(**args), DealPlanner(**args))
+            self._planners[system] = (
+                ContactPlanner(**args),
+                DealPlanner(**args),
+                TouchPlanner(system=system),
+            )
         return self._planners[system]
 
     def _plan(self, batch) -> BatchPlan:
@@ -202,9 +211,10 @@ class ImportRunner:
             if result.ok and result.records:
                 by_system.setdefault(result.records[0].source_system, []).append(result)
         for system, rows in by_system.items():
-            contacts, deals = self._planners_for(system)
+            contacts, deals, touches = self._planners_for(system)
             contacts.prefetch(rows)
             deals.prefetch(rows)
+            touches.prefetch(rows)
         for result in batch:
             plan.rows_read += 1
             plan.last_row = result.row_number
@@ -216,7 +226,7 @@ class ImportRunner:
                 self.hook(result)
             if not result.records:
                 continue
-            contacts, deals = self._planners_for(result.records[0].source_system)
+            contacts, deals, touches = self._planners_for(result.records[0].source_system)
             before = len(plan.errors)
             kinds = {type(r) for r in result.records}
             fp = self.fingerprints.get(id(result), "")
@@ -226,6 +236,12 @@ class ImportRunner:
                 deals.plan_deal(result, plan, fp)
             elif StageEventRecord in kinds:
                 deals.plan_history(result, plan)
+            elif AccountRecord in kinds:
+                contacts.plan_account(result, plan, fp)
+            elif TouchRecord in kinds:
+                touches.plan(result, plan)
+            elif RoleRecord in kinds:
+                deals.plan_role(result, plan)
             if len(plan.errors) > before:
                 plan.rows_with_errors += 1
         return plan

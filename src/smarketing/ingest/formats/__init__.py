@@ -16,6 +16,7 @@ from smarketing.ingest.formats.errors import (
     FormatDetectionError,
     ImportFileError,
     MappingFileError,
+    MissingColumnError,
     UnknownFormatError,
 )
 from smarketing.ingest.formats.importer import (
@@ -43,9 +44,11 @@ from smarketing.ingest.formats.records import (
     ContactRecord,
     DealRecord,
     Record,
+    RoleRecord,
     RowError,
     RowResult,
     StageEventRecord,
+    TouchRecord,
 )
 from smarketing.ingest.formats.registry import FORMATS, detect_format, get_format, rank_formats
 from smarketing.ingest.formats.spec import Format, ParseOptions
@@ -58,6 +61,7 @@ __all__ = [
     "CsvLayout",
     "DealRecord",
     "EncodingError",
+    "MissingColumnError",
     "Format",
     "FormatDetectionError",
     "ImportFileError",
@@ -70,7 +74,9 @@ __all__ = [
     "Record",
     "RowError",
     "RowResult",
+    "RoleRecord",
     "StageEventRecord",
+    "TouchRecord",
     "UnknownFormatError",
     "detect_format",
     "get_format",

@@ -9,6 +9,7 @@ from smarketing.ingest.formats.records import (
     ContactRecord,
     Record,
     StageEventRecord,
+    TouchRecord,
 )
 from smarketing.ingest.formats.spec import Cells
 
@@ -68,7 +69,7 @@ def contact_with_account(cells: Cells, contact: dict[str, Any]) -> list[Record]:
     """Build the contact and, when it names a company or domain, the account."""
     records: list[Record] = []
     name, domain = contact.get("company_name"), contact.get("company_domain")
-    if name or domain:
+    if name or domain or contact.get("account_ref"):
         records.append(
             AccountRecord(
                 source_system=cells.source_system,
@@ -83,3 +84,40 @@ def contact_with_account(cells: Cells, contact: dict[str, Any]) -> list[Record]:
     contact.pop("account_ref", None)
     records.insert(0, ContactRecord(source_system=cells.source_system, **contact))
     return records
+
+
+def source_touch(
+    cells: Cells,
+    *,
+    key: str | None,
+    which: str,
+    at,
+    field: str,
+    value: str | None,
+    channel: str | None,
+    details: tuple[str | None, ...] = (),
+) -> list[TouchRecord]:
+    """A ``source`` touch (the first or latest source a CRM recorded) at ``at``, or nothing.
+
+    ``source`` is the most specific value the export has (a drill-down such as ``google``,
+    else the source itself); the raw values are kept in ``properties``.
+    """
+    if key is None or at is None or value is None:
+        return []
+    props = {"source_value": value}
+    for i, detail in enumerate(details, 1):
+        if detail:
+            props[f"detail_{i}"] = detail
+    specific = next((d for d in details if d), None)
+    return [
+        TouchRecord(
+            source_system=cells.source_system,
+            touch_id=f"{key}:{which}-source",
+            kind="source",
+            occurred_at=at,
+            column=cells.bound.headers.get(field, field),
+            channel=channel,
+            source=(specific or value)[:100],
+            properties=props,
+        )
+    ]

@@ -26,3 +26,7 @@ class MappingFileError(ImportFileError):
 
 class UnknownFormatError(ImportFileError):
     """A format name was given that smarketing does not know."""
+
+
+class MissingColumnError(ImportFileError):
+    """The header row lacks a column every row of the format needs (one error, not one a row)."""

@@ -14,6 +14,7 @@ from smarketing.ingest.formats.common import (
     company_name,
     contact_key,
     contact_with_account,
+    source_touch,
     stage_events,
 )
 from smarketing.ingest.formats.records import DealRecord, Record, StageEventRecord
@@ -63,6 +64,24 @@ CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
         "Original Traffic Source Drill-Down 2",
         "hs_analytics_source_data_2",
     ),
+    "latest_source": ("Latest Source", "Latest Traffic Source", "hs_latest_source"),
+    "latest_source_detail_1": (
+        "Latest Source Drill-Down 1",
+        "Latest Traffic Source Drill-Down 1",
+        "hs_latest_source_data_1",
+    ),
+    "latest_source_detail_2": (
+        "Latest Source Drill-Down 2",
+        "Latest Traffic Source Drill-Down 2",
+        "hs_latest_source_data_2",
+    ),
+    "latest_source_at": (
+        "Latest Source Date",
+        "Latest Traffic Source Date",
+        "Latest Source Timestamp",
+        "Latest Traffic Source Timestamp",
+        "hs_latest_source_timestamp",
+    ),
     "owner_ref": ("Contact owner", "hubspot_owner_id"),
     "persona": ("Persona", "hs_persona"),
     "country": ("Country/Region", "Country", "country"),
@@ -109,7 +128,29 @@ def _build_contact(cells: Cells) -> list[Record]:
     }
     events = stage_events(cells, external_id=external_id, email=email)
     contact_key(cells, external_id, email)
-    return [*contact_with_account(cells, contact), *events]
+    key = external_id or email
+    touches = source_touch(
+        cells,
+        key=key,
+        which="first",
+        at=contact["created_at"],
+        field="original_source",
+        value=source,
+        channel=contact["channel"],
+        details=(contact["original_source_detail_1"], contact["original_source_detail_2"]),
+    )
+    latest = cells.text("latest_source")
+    touches += source_touch(
+        cells,
+        key=key,
+        which="latest",
+        at=cells.datetime("latest_source_at"),
+        field="latest_source",
+        value=latest,
+        channel=cells.bound.source_channel("hubspot", latest),
+        details=(cells.text("latest_source_detail_1"), cells.text("latest_source_detail_2")),
+    )
+    return [*contact_with_account(cells, contact), *events, *touches]
 
 
 HUBSPOT_CONTACTS = Format(
@@ -133,6 +174,9 @@ HUBSPOT_CONTACTS = Format(
     build=_build_contact,
     lifecycle_stages=HUBSPOT_LIFECYCLE,
     description="HubSpot contacts export (labels or internal names)",
+    excludes=frozenset(
+        {"company owner", "call title", "email subject", "meeting name", "note body"}
+    ),
 )
 
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -255,4 +299,5 @@ HUBSPOT_DEALS = Format(
     dynamic_columns=_deal_dynamic,
     deal_stages=HUBSPOT_DEAL_STAGES,
     description="HubSpot deals export (labels or internal names)",
+    required=("external_id", "stage"),
 )

@@ -29,6 +29,8 @@ _RECORD_NAMES = {
     "AccountRecord": "account",
     "DealRecord": "deal",
     "StageEventRecord": "stage_event",
+    "TouchRecord": "touch",
+    "RoleRecord": "deal_role",
 }
 
 
@@ -144,7 +146,7 @@ def parse_file(
     >>> with parse_file(io.BytesIO(data)) as parsed:
     ...     results = list(parsed)
     >>> parsed.format_name, results[0].records[0].email, results[1].errors[0].reason
-    ('hubspot-contacts', 'ann@x.io', "invalid email address 'bad'")
+    ('hubspot-contacts', 'ann@x.io', "invalid email address 'bad': an email address must have an @-sign")
     """
     column_mapping = _mapping(mapping, format)
     rows = open_csv(source, encoding=encoding, delimiter=delimiter)
@@ -190,6 +192,16 @@ class Preview:
     column_map: dict[str, str | None]
     raw_rows: list[tuple[int, dict[str, str]]]
     results: list[RowResult]
+
+    @property
+    def recognised(self) -> int:
+        """How many columns the format maps to a field."""
+        return sum(1 for field in self.column_map.values() if field is not None)
+
+    @property
+    def confidence(self) -> float:
+        """The share of the file's columns the format recognises (shown in the preview)."""
+        return self.recognised / len(self.column_map) if self.column_map else 0.0
 
 
 def preview(

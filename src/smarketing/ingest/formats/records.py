@@ -26,7 +26,9 @@ __all__ = [
     "Record",
     "RowError",
     "RowResult",
+    "RoleRecord",
     "StageEventRecord",
+    "TouchRecord",
 ]
 
 
@@ -59,6 +61,10 @@ class AccountRecord(NamedTuple):
     employees: int | None = None
     country: str | None = None
     owner_ref: str | None = None
+    properties: dict[str, str] | None = None
+    #: ``True`` for a row of an account export (its own record: overwrites), ``False`` for
+    #: the company a contact or deal row names (matched, fills blanks only).
+    own: bool = False
 
 
 class _ContactFields(NamedTuple):
@@ -167,7 +173,47 @@ class StageEventRecord(NamedTuple):
     amount: Decimal | None = None
 
 
-Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord
+class TouchRecord(NamedTuple):
+    """History an export holds, as one touchpoint of a person's journey.
+
+    ``kind`` is a smarketing touch kind (``source`` for a first or latest source,
+    ``campaign_member``, ``sales_call``, ``sales_email``, ``meeting``, ``sales_task``).
+    ``touch_id`` is stable across re-imports. ``contact_ref`` is the source's id of the person
+    (``None``: the contact of the same row); ``account_ref`` the company's. ``column`` names
+    the export column the touch comes from (stored as ``imported_from``).
+    """
+
+    source_system: str
+    touch_id: str
+    kind: str
+    occurred_at: datetime
+    column: str
+    contact_ref: str | None = None
+    account_ref: str | None = None
+    channel: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    campaign_name: str | None = None
+    campaign_ref: str | None = None
+    outcome: str | None = None
+    subject: str | None = None
+    owner_ref: str | None = None
+    properties: dict[str, str] | None = None
+
+
+class RoleRecord(NamedTuple):
+    """A person on a deal's buying committee (Salesforce OpportunityContactRole)."""
+
+    source_system: str
+    external_id: str | None
+    deal_ref: str
+    contact_ref: str
+    role: str
+    is_primary: bool = False
+    source_role: str | None = None
+
+
+Record = ContactRecord | AccountRecord | DealRecord | StageEventRecord | TouchRecord | RoleRecord
 
 
 class RowResult(NamedTuple):

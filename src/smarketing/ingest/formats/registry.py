@@ -17,15 +17,41 @@ from dataclasses import dataclass
 from smarketing.ingest.formats.errors import FormatDetectionError, UnknownFormatError
 from smarketing.ingest.formats.generic import GENERIC
 from smarketing.ingest.formats.hubspot import HUBSPOT_CONTACTS, HUBSPOT_DEALS
+from smarketing.ingest.formats.hubspot_objects import (
+    HUBSPOT_CALLS,
+    HUBSPOT_COMPANIES,
+    HUBSPOT_EMAILS,
+    HUBSPOT_MEETINGS,
+    HUBSPOT_NOTES,
+)
 from smarketing.ingest.formats.mautic import MAUTIC_CONTACTS
 from smarketing.ingest.formats.salesforce import (
     SALESFORCE_LEADS,
     SALESFORCE_OPPORTUNITIES,
     SALESFORCE_OPPORTUNITY_HISTORY,
 )
+from smarketing.ingest.formats.salesforce_objects import (
+    SALESFORCE_ACCOUNTS,
+    SALESFORCE_CAMPAIGN_MEMBERS,
+    SALESFORCE_CONTACT_ROLES,
+    SALESFORCE_CONTACTS,
+    SALESFORCE_TASKS,
+)
 from smarketing.ingest.formats.spec import Format, header_key
 
-__all__ = ["FORMATS", "MARGIN", "Candidate", "detect_format", "get_format", "rank_formats"]
+__all__ = [
+    "FORMATS",
+    "MARGIN",
+    "MIN_CONFIDENCE",
+    "Candidate",
+    "detect_format",
+    "get_format",
+    "rank_formats",
+]
+
+#: ``auto`` refuses a CRM format recognising fewer than this share of the file's columns (a
+#: real export with many custom fields still has well over a tenth of standard ones).
+MIN_CONFIDENCE = 0.10
 
 #: Every supported format by its ``--format`` name.
 FORMATS: dict[str, Format] = {
@@ -33,9 +59,19 @@ FORMATS: dict[str, Format] = {
     for f in (
         HUBSPOT_CONTACTS,
         HUBSPOT_DEALS,
+        HUBSPOT_COMPANIES,
+        HUBSPOT_CALLS,
+        HUBSPOT_EMAILS,
+        HUBSPOT_MEETINGS,
+        HUBSPOT_NOTES,
         SALESFORCE_LEADS,
         SALESFORCE_OPPORTUNITIES,
         SALESFORCE_OPPORTUNITY_HISTORY,
+        SALESFORCE_CONTACTS,
+        SALESFORCE_ACCOUNTS,
+        SALESFORCE_CAMPAIGN_MEMBERS,
+        SALESFORCE_TASKS,
+        SALESFORCE_CONTACT_ROLES,
         MAUTIC_CONTACTS,
         GENERIC,
     )
@@ -125,6 +161,13 @@ def detect_format(headers: Sequence[str]) -> Format:
             listed = "; ".join(c.describe() for c in [best, *close])
             raise FormatDetectionError(
                 f"the columns fit more than one format: {listed}. Pass --format explicitly."
+            )
+        if best.score < MIN_CONFIDENCE:
+            named = len([h for h in headers if h.strip()])
+            raise FormatDetectionError(
+                f"only {best.recognised} of {named} columns ({best.score:.0%}) fit "
+                f"{best.format.name}: too few to be sure it is that export. Pass --format "
+                f"{best.format.name} to import it as one, or choose another format."
             )
         return best.format
     if generic is not None:

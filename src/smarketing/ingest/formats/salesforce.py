@@ -9,7 +9,12 @@ OpportunityHistory row (one deal stage event each, keyed by the history row's ``
 
 from __future__ import annotations
 
-from smarketing.ingest.formats.common import company_name, contact_key, contact_with_account
+from smarketing.ingest.formats.common import (
+    company_name,
+    contact_key,
+    contact_with_account,
+    source_touch,
+)
 from smarketing.ingest.formats.records import DealRecord, Record, StageEventRecord
 from smarketing.ingest.formats.spec import Cells, Format
 from smarketing.ingest.formats.stages import SALESFORCE_DEAL_STAGES, SALESFORCE_LEAD_STATUS
@@ -54,13 +59,13 @@ def _event(cells: Cells, object_type: str, external_id: str, stage: str, at, **e
 
 
 def _build_lead(cells: Cells) -> list[Record]:
-    external_id = cells.text("external_id")
+    external_id = cells.sf_id("external_id")
     email = cells.email()
     stage, _ = cells.stage("status", cells.bound.lifecycle)
     converted = cells.boolean("is_converted")
     converted_at = cells.datetime("converted_at")
     created_at = cells.datetime("created_at")
-    deal_ref = cells.text("converted_deal_ref")
+    deal_ref = cells.sf_id("converted_deal_ref")
     lead_source = cells.text("lead_source")
     contact = {
         "external_id": external_id,
@@ -71,25 +76,34 @@ def _build_lead(cells: Cells) -> list[Record]:
         "title": cells.text("title"),
         "company_name": company_name(cells, "company_name"),
         "company_domain": cells.domain("website"),
-        "account_ref": cells.text("converted_account_ref"),
+        "account_ref": cells.sf_id("converted_account_ref"),
         "lifecycle_stage": stage,
         "lead_status": cells.text("status"),
         "created_at": created_at,
         "original_source": lead_source,
         "channel": cells.bound.source_channel("salesforce", lead_source),
-        "owner_ref": cells.text("owner_ref"),
+        "owner_ref": cells.sf_id("owner_ref"),
         "country": cells.text("country"),
         "industry": cells.text("industry"),
         "employees": cells.integer("employees"),
         "converted": converted,
-        "converted_contact_ref": cells.text("converted_contact_ref"),
+        "converted_contact_ref": cells.sf_id("converted_contact_ref"),
         "converted_deal_ref": deal_ref,
         "properties": cells.properties(),
     }
     contact_key(cells, external_id, email)
+    touches = source_touch(
+        cells,
+        key=external_id or email,
+        which="first",
+        at=created_at or converted_at,
+        field="lead_source",
+        value=lead_source,
+        channel=contact["channel"],
+    )
     if external_id is None:
-        return contact_with_account(cells, contact)
-    events: list[Record] = []
+        return [*contact_with_account(cells, contact), *touches]
+    events: list[Record] = [*touches]
     if created_at is not None:
         events.append(_event(cells, "contact", external_id, "lead", created_at))
     if converted_at is not None:
@@ -99,6 +113,11 @@ def _build_lead(cells: Cells) -> list[Record]:
                 cells.raw("converted_at"),
                 "ConvertedDate is set but IsConverted is false",
             )
+        raw = cells.raw("converted_at") or ""
+        if ":" not in raw and created_at is not None and created_at.date() == converted_at.date():
+            # A date-only ConvertedDate is midnight; on the day the lead was created it
+            # must not sort before its own creation (history sql -> lead).
+            converted_at = max(converted_at, created_at)
         events.append(_event(cells, "contact", external_id, "sql", converted_at))
         if deal_ref:
             events.append(_event(cells, "contact", external_id, "opportunity", converted_at))
@@ -113,7 +132,7 @@ SALESFORCE_LEADS = Format(
     signatures=tuple(
         frozenset(s)
         for s in (
-            {"id", "lastname", "createddate"},
+            {"id", "lastname", "company"},
             {"id", "isconverted"},
             {"id", "leadsource", "status"},
             {"id", "lastname", "company", "status"},
@@ -174,7 +193,7 @@ def _opportunity_stage(cells: Cells) -> tuple[str | None, bool, bool]:
 
 
 def _build_opportunity(cells: Cells) -> list[Record]:
-    external_id = cells.text("external_id")
+    external_id = cells.sf_id("external_id")
     if external_id is None:
         cells.fail("external_id", cells.raw("external_id"), "missing opportunity Id")
     stage, is_closed, is_won = _opportunity_stage(cells)
@@ -192,8 +211,8 @@ def _build_opportunity(cells: Cells) -> list[Record]:
             currency=cells.text("currency"),
             close_date=cells.date("close_date"),
             created_at=cells.datetime("created_at"),
-            owner_ref=cells.text("owner_ref"),
-            account_ref=cells.text("account_ref"),
+            owner_ref=cells.sf_id("owner_ref"),
+            account_ref=cells.sf_id("account_ref"),
             account_name=cells.text("account_name"),
             loss_reason=cells.text("loss_reason"),
             lead_source=lead_source,
@@ -220,6 +239,7 @@ SALESFORCE_OPPORTUNITIES = Format(
     build=_build_opportunity,
     deal_stages=SALESFORCE_DEAL_STAGES,
     description="Salesforce Opportunity export (API field names)",
+    required=("external_id", "stage"),
 )
 
 HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -234,8 +254,8 @@ HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _build_history(cells: Cells) -> list[Record]:
-    event_id = cells.text("event_id")
-    deal_id = cells.text("external_id")
+    event_id = cells.sf_id("event_id")
+    deal_id = cells.sf_id("external_id")
     at = cells.datetime("created_at")
     stage, source_stage = cells.stage("stage", cells.bound.deals)
     amount = cells.amount("amount")
@@ -255,7 +275,7 @@ def _build_history(cells: Cells) -> list[Record]:
             at,
             event_id=event_id,
             source_stage=source_stage,
-            by_ref=cells.text("by_ref"),
+            by_ref=cells.sf_id("by_ref"),
             amount=amount,
         )
     ]
@@ -270,4 +290,5 @@ SALESFORCE_OPPORTUNITY_HISTORY = Format(
     build=_build_history,
     deal_stages=SALESFORCE_DEAL_STAGES,
     description="Salesforce OpportunityHistory export (stage changes of opportunities)",
+    required=("external_id", "stage", "created_at"),
 )

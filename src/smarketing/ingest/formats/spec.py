@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from smarketing.ingest.channels import DEFAULT_RULES, ChannelRules, channel_for_source_value
-from smarketing.ingest.formats.errors import MappingFileError
+from smarketing.ingest.formats.errors import MappingFileError, MissingColumnError
 from smarketing.ingest.formats.normalize import (
     InvalidValue,
     normalize_domain,
@@ -31,6 +31,7 @@ from smarketing.ingest.formats.normalize import (
 )
 from smarketing.ingest.formats.reader import EXTRA_FIELDS
 from smarketing.ingest.formats.records import Record, RowError, RowResult
+from smarketing.ingest.formats.sfid import salesforce_id
 from smarketing.ingest.formats.stages import DealStageMap, StageMap
 
 __all__ = ["BoundFormat", "Cells", "Format", "ParseOptions", "header_key"]
@@ -119,6 +120,10 @@ class Cells:
             return None
         value = self.row.get(header)
         return (value.strip() or None) if value else None
+
+    def sf_id(self, name: str) -> str | None:
+        """A Salesforce id in its 18-character form; ``None`` for blank or all-zero placeholders."""
+        return salesforce_id(self.text(name))
 
     def _parse(self, name: str, parse: Callable[[str], Any]) -> Any:
         value = self.raw(name)
@@ -238,6 +243,11 @@ class Format:
     lifecycle_stages: Mapping[str, str | None] | None = None
     deal_stages: Mapping[str, str] | None = None
     description: str = ""
+    #: Header keys that prove a file is another object's export (a company export's
+    #: "Company owner" for HubSpot contacts): with one present the format is no candidate.
+    excludes: frozenset[str] = frozenset()
+    #: Fields every row needs: a file without a column for one is refused as a whole.
+    required: tuple[str, ...] = ()
 
     @cached_property
     def _index(self) -> dict[str, str]:
@@ -264,6 +274,8 @@ class Format:
 
     def matches_signature(self, headers: Iterable[str]) -> bool:
         keys = {header_key(h) for h in headers}
+        if self.excludes & keys:
+            return False
         return any(signature <= keys for signature in self.signatures)
 
     def bind(
@@ -292,6 +304,16 @@ class Format:
                 unmapped.append(header)
                 continue
             by_field[target] = header
+        missing = [name for name in self.required if name not in by_field]
+        if missing:
+            wanted = "; ".join(
+                " or ".join(repr(h) for h in self.columns.get(name, (name,))) for name in missing
+            )
+            found = ", ".join(repr(h) for h in headers[:30]) + (", …" if len(headers) > 30 else "")
+            raise MissingColumnError(
+                f"the file has no {wanted} column, which every {self.name} row needs; "
+                f"its columns are: {found}"
+            )
         options = options or ParseOptions()
         lifecycle = deals = None
         try:

@@ -12,6 +12,7 @@ smarketing stage" (HubSpot's catch-all ``Other``): the contact is imported witho
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from smarketing.crm.normalize import InvalidValue
@@ -36,14 +37,17 @@ _KEY_RE = re.compile(r"[\s_\-]+")
 
 
 def stage_key(value: str) -> str:
-    """Return the lookup key of a stage value (lower case, no spaces, dashes or underscores).
+    """Return the lookup key of a stage value (lower case, no spaces, dashes, underscores, accents).
 
     Examples
     --------
-    >>> stage_key(" Marketing Qualified-Lead ")
-    'marketingqualifiedlead'
+    >>> stage_key(" Marketing Qualified-Lead "), stage_key("Negociación/Revisión")
+    ('marketingqualifiedlead', 'negociacion/revision')
     """
-    return _KEY_RE.sub("", value.strip().lower())
+    key = _KEY_RE.sub("", value.strip().lower())
+    if not key.isascii():
+        key = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+    return key
 
 
 #: Our own names and the usual spellings, accepted in every format.
@@ -83,6 +87,18 @@ SALESFORCE_LEAD_STATUS: dict[str, str | None] = {
     "converted": "sql",
     "closednotconverted": "disqualified",
     "nurturing": "recycled",
+    # An org set up in Spanish exports its picklist values in Spanish.
+    "abiertonocontactado": "lead",
+    "abierto": "lead",
+    "nuevo": "lead",
+    "trabajandocontactado": "sal",
+    "trabajando": "sal",
+    "contactado": "sal",
+    "calificado": "sql",
+    "cerradoconvertido": "sql",
+    "convertido": "sql",
+    "cerradonoconvertido": "disqualified",
+    "nutricion": "recycled",
 }
 
 #: Mautic stages are named by each instance's admin; these are the usual names.
@@ -129,6 +145,21 @@ SALESFORCE_DEAL_STAGES: dict[str, str] = {
     "negotiation/review": "negotiation",
     "closedwon": "closed_won",
     "closedlost": "closed_lost",
+    # The default picklist of an org set up in Spanish.
+    "prospeccion": "qualification",
+    "calificacion": "qualification",
+    "analisisdenecesidades": "discovery",
+    "propuestadevalor": "demo",
+    "id.responsablesdetomadedecisiones": "demo",
+    "identificarresponsablesdetomadedecisiones": "demo",
+    "analisisdepercepcion": "proposal",
+    "propuesta/presupuesto": "proposal",
+    "propuesta/cotizacion": "proposal",
+    "negociacion/revision": "negotiation",
+    "cerradaganada": "closed_won",
+    "cerradaperdida": "closed_lost",
+    "ganada": "closed_won",
+    "perdida": "closed_lost",
 }
 
 
