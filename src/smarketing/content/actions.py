@@ -82,10 +82,18 @@ def refresh_search_document(asset: ContentAsset) -> SearchDocument:
     tags = "".join(dict.fromkeys(keys)).replace("||", "|")[:1000]
     doc, _ = SearchDocument.objects.update_or_create(
         asset=asset,
-        defaults={"title": asset.title, "body": (asset.body or "")[:MAX_INDEXED_CHARS], "tags": tags},
+        defaults={
+            "title": asset.title,
+            "body": (asset.body or "")[:MAX_INDEXED_CHARS],
+            "tags": tags,
+        },
     )
     forget_vocabulary()
     return doc
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(n // 1024, 1)} KB"
 
 
 def read_upload(upload) -> tuple[str, bytes]:
@@ -93,11 +101,11 @@ def read_upload(upload) -> tuple[str, bytes]:
     size = getattr(upload, "size", None)
     if size is not None and size > conf.MAX_UPLOAD_BYTES:
         raise UnsupportedFile(
-            f"{upload.name}: {size / 1048576:.1f} MB is over the {conf.MAX_UPLOAD_BYTES // 1048576} MB limit"
+            f"{upload.name}: {_size(size)} is over the {_size(conf.MAX_UPLOAD_BYTES)} limit"
         )
     data = upload.read(conf.MAX_UPLOAD_BYTES + 1)
     if len(data) > conf.MAX_UPLOAD_BYTES:
-        raise UnsupportedFile(f"{upload.name}: over the {conf.MAX_UPLOAD_BYTES // 1048576} MB limit")
+        raise UnsupportedFile(f"{upload.name}: over the {_size(conf.MAX_UPLOAD_BYTES)} limit")
     return upload.name, data
 
 
@@ -116,7 +124,9 @@ def _store_version(*, asset, extracted: Extracted | None, filename: str, url: st
     if extracted:
         version.size = len(extracted.data)
         version.sha256 = hashlib.sha256(extracted.data).hexdigest()
-        version.file.save(filename.rsplit("/", 1)[-1][:200], ContentFile(extracted.data), save=False)
+        version.file.save(
+            filename.rsplit("/", 1)[-1][:200], ContentFile(extracted.data), save=False
+        )
     version.save()
     return version
 
@@ -258,7 +268,9 @@ def do_add_version(
                 asset.url = url
             asset.save()
             if review_at is not None:
-                AssetProfile.objects.update_or_create(asset=asset, defaults={"review_at": review_at})
+                AssetProfile.objects.update_or_create(
+                    asset=asset, defaults={"review_at": review_at}
+                )
             refresh_search_document(asset)
     except Exception:
         if stored:
@@ -451,9 +463,13 @@ def do_record_pages(
     """Store a visit's reading times (cumulative per page; a retried beat never double-counts)."""
     now = now or timezone.now()
     with transaction.atomic():
-        visit = LinkVisit.objects.select_for_update().select_related(
-            "link__asset", "link__contact__account", "link__version", "contact__account"
-        ).get(pk=visit.pk)
+        visit = (
+            LinkVisit.objects.select_for_update()
+            .select_related(
+                "link__asset", "link__contact__account", "link__version", "contact__account"
+            )
+            .get(pk=visit.pk)
+        )
         merged = dict(visit.page_seconds or {})
         for page, seconds in pages.items():
             merged[page] = max(float(merged.get(page, 0)), seconds)

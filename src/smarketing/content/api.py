@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from smarketing.config.auth import write_auth
 from smarketing.content import actions, selectors
@@ -149,7 +150,7 @@ def share(request, asset_id: int, payload: ShareIn):
     except ValidationError as exc:
         raise HttpError(422, "; ".join(m for ms in exc.message_dict.values() for m in ms)) from None
     url = request.build_absolute_uri(reverse("content:public", args=[link.token]))
-    return 201, {"url": url, "expires_at": link.expires_at}
+    return Status(201, {"url": url, "expires_at": link.expires_at})
 
 
 class RecommendationOut(Schema):

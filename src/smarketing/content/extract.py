@@ -125,7 +125,11 @@ def _pdf(data: bytes) -> Extracted:
         raise UnsupportedFile("the PDF has no pages")
     root = reader.trailer["/Root"]
     names = root.get("/Names")
-    has_js = "/OpenAction" in root or "/AA" in root or (names is not None and "/JavaScript" in names.get_object())
+    has_js = (
+        "/OpenAction" in root
+        or "/AA" in root
+        or (names is not None and "/JavaScript" in names.get_object())
+    )
     if has_js:
         # Serve the file without its scripts: PDF.js never runs them, but a download might.
         writer = PdfWriter(clone_from=reader)

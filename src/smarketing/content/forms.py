@@ -19,11 +19,14 @@ class AssetForm(forms.Form):
     title = forms.CharField(max_length=250)
     kind = forms.ChoiceField(choices=KIND_CHOICES, label="Type")
     personas = forms.ModelMultipleChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False,
+        queryset=Persona.objects.order_by("name"),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     stages = forms.MultipleChoiceField(
-        choices=LifecycleStage.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=LifecycleStage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Funnel stages",
     )
     topics = forms.CharField(required=False, help_text="Comma-separated, e.g. roi, pricing")

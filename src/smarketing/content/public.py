@@ -143,7 +143,9 @@ def beat(request, token: str):
         page_count = link.version.page_count if link.version else 1
         pages = actions.parse_pages(data.get("pages") or {}, page_count)
         last = data.get("last_page")
-        last = int(last) if isinstance(last, int | float) and 1 <= last <= max(page_count, 1) else None
+        last = (
+            int(last) if isinstance(last, int | float) and 1 <= last <= max(page_count, 1) else None
+        )
         actions.do_record_pages(visit=visit, pages=pages, last_page=last)
     except ValidationError as exc:
         return _error(exc)

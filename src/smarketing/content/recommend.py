@@ -28,7 +28,78 @@ from smarketing.crm.models import Contact, ContentAsset, Deal, SalesInsight, Tou
 USE_KINDS = ("content_view", "content_share")
 GOOD_MATCH = 0.6
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "that", "the", "their", "them", "there", "these", "they", "this", "to", "too", "us", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "yes", "just", "get", "got", "than", "then", "also", "any", "all", "much", "many", "more", "most", "very"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "us",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "yes",
+        "just",
+        "get",
+        "got",
+        "than",
+        "then",
+        "also",
+        "any",
+        "all",
+        "much",
+        "many",
+        "more",
+        "most",
+        "very",
+    ]
 )
 
 
@@ -47,7 +118,11 @@ class Recommendation:
 
 
 def _stage_label(stage: str) -> str:
-    return stage.upper() if stage in ("mql", "sal", "sql") else dict(LifecycleStage.choices).get(stage, stage)
+    return (
+        stage.upper()
+        if stage in ("mql", "sal", "sql")
+        else dict(LifecycleStage.choices).get(stage, stage)
+    )
 
 
 def recommend(
@@ -219,7 +294,11 @@ def content_gaps(*, since: dt.datetime | None = None, limit: int = 50) -> list[G
             if aid:
                 cluster.best_asset = ContentAsset.objects.filter(pk=aid).first()
             gaps.append(cluster)
-        elif ins.text != cluster.text and ins.text not in cluster.examples and len(cluster.examples) < 5:
+        elif (
+            ins.text != cluster.text
+            and ins.text not in cluster.examples
+            and len(cluster.examples) < 5
+        ):
             cluster.examples.append(ins.text)
         cluster.count += 1
         cluster.insight_ids.append(ins.pk)

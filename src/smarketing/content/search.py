@@ -165,9 +165,7 @@ def _pg_query(terms: list[str], any_word: bool = False) -> str:
 def _postgres(terms, tags, limit, offset, any_word=False):
     tsq = _pg_query(terms, any_word)
     where, params = _filters(tags)
-    base = (
-        "FROM content_searchdocument d, to_tsquery('english', %s) q WHERE d.tsv @@ q" + where
-    )
+    base = "FROM content_searchdocument d, to_tsquery('english', %s) q WHERE d.tsv @@ q" + where
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT d.asset_id, ts_rank_cd(d.tsv, q) AS r {base} "
@@ -188,7 +186,7 @@ def _postgres(terms, tags, limit, offset, any_word=False):
                 "WHERE d.asset_id = ANY(%s)",
                 [
                     f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, "
-                    "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"",
+                    'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
                     tsq,
                     [r[0] for r in rows],
                 ],

@@ -163,7 +163,9 @@ def asset_influence(asset: ContentAsset) -> Influence:
     if first_touch:
         deal_ids = set(
             DealContact.objects.filter(contact_id__in=first_touch).values_list("deal_id", flat=True)
-        ) | set(Deal.objects.filter(primary_contact_id__in=first_touch).values_list("pk", flat=True))
+        ) | set(
+            Deal.objects.filter(primary_contact_id__in=first_touch).values_list("pk", flat=True)
+        )
         members = _deal_contacts(deal_ids)
         for deal in Deal.objects.filter(pk__in=deal_ids).only(
             "amount", "is_won", "is_closed", "closed_at"

@@ -49,12 +49,18 @@ def library(request):
     filters = {
         "q": request.GET.get("q", "").strip()[:200],
         "persona_id": _int(request.GET.get("persona")),
-        "stage": request.GET.get("stage", "") if request.GET.get("stage") in LifecycleStage.values else "",
+        "stage": request.GET.get("stage", "")
+        if request.GET.get("stage") in LifecycleStage.values
+        else "",
         "topic": request.GET.get("topic", "").strip()[:60],
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in dict(KIND_CHOICES) else "",
+        "kind": request.GET.get("kind", "")
+        if request.GET.get("kind") in dict(KIND_CHOICES)
+        else "",
     }
     page = max(_int(request.GET.get("page")) or 1, 1)
-    assets, result = selectors.search_assets(**filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    assets, result = selectors.search_assets(
+        **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
     for a in assets:
         a.kind_label = kind_label(a.kind)
     return render(
@@ -218,8 +224,11 @@ def review(request):
     return render(
         request,
         "content/review.html",
-        {"profiles": selectors.needs_review(), "can_manage": can_manage(request.user),
-         "today": timezone.localdate()},
+        {
+            "profiles": selectors.needs_review(),
+            "can_manage": can_manage(request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -111,72 +111,460 @@ STAGE_LINES = {
 ALL = ["marketing-mary", "sales-sam", "ops-olivia", "finance-fred"]
 # (title, kind, personas, stages, topics, industries)
 LIBRARY = [
-    ("Marketing and sales SLA: a practical guide", "whitepaper", ["marketing-mary", "sales-sam"], ["lead", "mql"], ["sla", "alignment"], []),
-    ("Five signs your handoff is broken", "blog", ["sales-sam", "marketing-mary"], ["subscriber", "lead"], ["alignment", "sla"], []),
-    ("How to run the weekly smarketing meeting", "blog", ["marketing-mary", "sales-sam"], ["subscriber"], ["alignment", "reporting"], []),
-    ("SLA kickoff deck", "deck", ["sales-sam", "marketing-mary"], ["sal", "sql"], ["sla", "onboarding"], []),
-    ("SLA checklist one-pager", "one_pager", ["ops-olivia", "sales-sam"], ["mql", "sal"], ["sla"], []),
-    ("Lead scoring that sales trusts", "whitepaper", ["ops-olivia", "sales-sam"], ["lead", "mql"], ["scoring"], []),
-    ("Predictive scoring explained", "blog", ["ops-olivia"], ["subscriber", "lead"], ["scoring"], []),
-    ("Setting the MQL threshold", "blog", ["marketing-mary", "ops-olivia"], ["lead"], ["scoring", "sla"], []),
-    ("Scoring workshop deck", "deck", ["ops-olivia", "marketing-mary"], ["sql"], ["scoring", "onboarding"], []),
-    ("The fair attribution handbook", "ebook", ["marketing-mary", "finance-fred"], ["lead", "mql"], ["attribution"], []),
-    ("Markov and Shapley attribution, simply", "blog", ["ops-olivia", "marketing-mary"], ["subscriber"], ["attribution"], []),
-    ("Attribution for the CFO", "one_pager", ["finance-fred"], ["sql", "opportunity"], ["attribution", "roi"], ["Financial Services"]),
-    ("Crediting sales touches in attribution", "blog", ["sales-sam", "marketing-mary"], ["lead"], ["attribution"], []),
-    ("Acme: 2x pipeline in six months", "case_study", ["sales-sam", "marketing-mary"], ["sql", "opportunity"], ["pipeline", "roi"], ["Software"]),
-    ("Globex Health: 84 percent lead acceptance", "case_study", ["sales-sam", "ops-olivia"], ["sql", "opportunity"], ["pipeline", "sla"], ["Healthcare"]),
-    ("Initech Manufacturing: one funnel for three regions", "case_study", ["ops-olivia", "finance-fred"], ["opportunity"], ["pipeline", "reporting"], ["Manufacturing"]),
-    ("Umbrella Retail: attribution the board accepts", "case_study", ["marketing-mary", "finance-fred"], ["opportunity", "customer"], ["attribution", "roi"], ["Retail"]),
-    ("Stark Financial: CAC payback in five months", "case_study", ["finance-fred"], ["opportunity"], ["roi", "pipeline"], ["Financial Services"]),
-    ("Pipeline velocity explained", "blog", ["sales-sam", "finance-fred"], ["subscriber", "lead"], ["pipeline"], []),
-    ("The ROI of smarketing", "whitepaper", ["finance-fred", "marketing-mary"], ["mql", "sql"], ["roi"], []),
-    ("ROI model worksheet", "calculator", ["finance-fred"], ["opportunity"], ["roi", "pricing"], []),
-    ("Payback period FAQ", "one_pager", ["finance-fred"], ["sql", "opportunity"], ["roi", "pricing"], []),
-    ("Pricing sheet 2026", "pricing_sheet", ["finance-fred", "sales-sam"], ["opportunity"], ["pricing"], []),
-    ("Plans compared", "pricing_sheet", ["finance-fred", "ops-olivia"], ["sql", "opportunity"], ["pricing", "product"], []),
-    ("Nonprofit and education pricing", "pricing_sheet", ["finance-fred"], ["opportunity"], ["pricing"], ["Education"]),
-    ("Security and privacy overview", "whitepaper", ["ops-olivia", "finance-fred"], ["opportunity"], ["security"], []),
-    ("GDPR and data residency one-pager", "one_pager", ["ops-olivia"], ["sql", "opportunity"], ["security"], ["Healthcare", "Financial Services"]),
-    ("Single sign-on datasheet", "datasheet", ["ops-olivia"], ["opportunity"], ["security", "integrations"], []),
+    (
+        "Marketing and sales SLA: a practical guide",
+        "whitepaper",
+        ["marketing-mary", "sales-sam"],
+        ["lead", "mql"],
+        ["sla", "alignment"],
+        [],
+    ),
+    (
+        "Five signs your handoff is broken",
+        "blog",
+        ["sales-sam", "marketing-mary"],
+        ["subscriber", "lead"],
+        ["alignment", "sla"],
+        [],
+    ),
+    (
+        "How to run the weekly smarketing meeting",
+        "blog",
+        ["marketing-mary", "sales-sam"],
+        ["subscriber"],
+        ["alignment", "reporting"],
+        [],
+    ),
+    (
+        "SLA kickoff deck",
+        "deck",
+        ["sales-sam", "marketing-mary"],
+        ["sal", "sql"],
+        ["sla", "onboarding"],
+        [],
+    ),
+    (
+        "SLA checklist one-pager",
+        "one_pager",
+        ["ops-olivia", "sales-sam"],
+        ["mql", "sal"],
+        ["sla"],
+        [],
+    ),
+    (
+        "Lead scoring that sales trusts",
+        "whitepaper",
+        ["ops-olivia", "sales-sam"],
+        ["lead", "mql"],
+        ["scoring"],
+        [],
+    ),
+    (
+        "Predictive scoring explained",
+        "blog",
+        ["ops-olivia"],
+        ["subscriber", "lead"],
+        ["scoring"],
+        [],
+    ),
+    (
+        "Setting the MQL threshold",
+        "blog",
+        ["marketing-mary", "ops-olivia"],
+        ["lead"],
+        ["scoring", "sla"],
+        [],
+    ),
+    (
+        "Scoring workshop deck",
+        "deck",
+        ["ops-olivia", "marketing-mary"],
+        ["sql"],
+        ["scoring", "onboarding"],
+        [],
+    ),
+    (
+        "The fair attribution handbook",
+        "ebook",
+        ["marketing-mary", "finance-fred"],
+        ["lead", "mql"],
+        ["attribution"],
+        [],
+    ),
+    (
+        "Markov and Shapley attribution, simply",
+        "blog",
+        ["ops-olivia", "marketing-mary"],
+        ["subscriber"],
+        ["attribution"],
+        [],
+    ),
+    (
+        "Attribution for the CFO",
+        "one_pager",
+        ["finance-fred"],
+        ["sql", "opportunity"],
+        ["attribution", "roi"],
+        ["Financial Services"],
+    ),
+    (
+        "Crediting sales touches in attribution",
+        "blog",
+        ["sales-sam", "marketing-mary"],
+        ["lead"],
+        ["attribution"],
+        [],
+    ),
+    (
+        "Acme: 2x pipeline in six months",
+        "case_study",
+        ["sales-sam", "marketing-mary"],
+        ["sql", "opportunity"],
+        ["pipeline", "roi"],
+        ["Software"],
+    ),
+    (
+        "Globex Health: 84 percent lead acceptance",
+        "case_study",
+        ["sales-sam", "ops-olivia"],
+        ["sql", "opportunity"],
+        ["pipeline", "sla"],
+        ["Healthcare"],
+    ),
+    (
+        "Initech Manufacturing: one funnel for three regions",
+        "case_study",
+        ["ops-olivia", "finance-fred"],
+        ["opportunity"],
+        ["pipeline", "reporting"],
+        ["Manufacturing"],
+    ),
+    (
+        "Umbrella Retail: attribution the board accepts",
+        "case_study",
+        ["marketing-mary", "finance-fred"],
+        ["opportunity", "customer"],
+        ["attribution", "roi"],
+        ["Retail"],
+    ),
+    (
+        "Stark Financial: CAC payback in five months",
+        "case_study",
+        ["finance-fred"],
+        ["opportunity"],
+        ["roi", "pipeline"],
+        ["Financial Services"],
+    ),
+    (
+        "Pipeline velocity explained",
+        "blog",
+        ["sales-sam", "finance-fred"],
+        ["subscriber", "lead"],
+        ["pipeline"],
+        [],
+    ),
+    (
+        "The ROI of smarketing",
+        "whitepaper",
+        ["finance-fred", "marketing-mary"],
+        ["mql", "sql"],
+        ["roi"],
+        [],
+    ),
+    (
+        "ROI model worksheet",
+        "calculator",
+        ["finance-fred"],
+        ["opportunity"],
+        ["roi", "pricing"],
+        [],
+    ),
+    (
+        "Payback period FAQ",
+        "one_pager",
+        ["finance-fred"],
+        ["sql", "opportunity"],
+        ["roi", "pricing"],
+        [],
+    ),
+    (
+        "Pricing sheet 2026",
+        "pricing_sheet",
+        ["finance-fred", "sales-sam"],
+        ["opportunity"],
+        ["pricing"],
+        [],
+    ),
+    (
+        "Plans compared",
+        "pricing_sheet",
+        ["finance-fred", "ops-olivia"],
+        ["sql", "opportunity"],
+        ["pricing", "product"],
+        [],
+    ),
+    (
+        "Nonprofit and education pricing",
+        "pricing_sheet",
+        ["finance-fred"],
+        ["opportunity"],
+        ["pricing"],
+        ["Education"],
+    ),
+    (
+        "Security and privacy overview",
+        "whitepaper",
+        ["ops-olivia", "finance-fred"],
+        ["opportunity"],
+        ["security"],
+        [],
+    ),
+    (
+        "GDPR and data residency one-pager",
+        "one_pager",
+        ["ops-olivia"],
+        ["sql", "opportunity"],
+        ["security"],
+        ["Healthcare", "Financial Services"],
+    ),
+    (
+        "Single sign-on datasheet",
+        "datasheet",
+        ["ops-olivia"],
+        ["opportunity"],
+        ["security", "integrations"],
+        [],
+    ),
     ("HubSpot import guide", "blog", ["ops-olivia"], ["sql", "opportunity"], ["integrations"], []),
-    ("API and webhooks datasheet", "datasheet", ["ops-olivia"], ["sql", "opportunity"], ["integrations"], ["Software"]),
-    ("Tracking snippet quick start", "one_pager", ["ops-olivia", "marketing-mary"], ["customer"], ["integrations", "onboarding"], []),
-    ("Closed-loop reporting playbook", "ebook", ["marketing-mary", "ops-olivia"], ["lead", "mql"], ["reporting"], []),
-    ("The monthly report, explained", "blog", ["marketing-mary", "finance-fred"], ["subscriber"], ["reporting"], []),
-    ("Dashboards for the management review", "deck", ["finance-fred", "marketing-mary"], ["opportunity", "customer"], ["reporting"], []),
+    (
+        "API and webhooks datasheet",
+        "datasheet",
+        ["ops-olivia"],
+        ["sql", "opportunity"],
+        ["integrations"],
+        ["Software"],
+    ),
+    (
+        "Tracking snippet quick start",
+        "one_pager",
+        ["ops-olivia", "marketing-mary"],
+        ["customer"],
+        ["integrations", "onboarding"],
+        [],
+    ),
+    (
+        "Closed-loop reporting playbook",
+        "ebook",
+        ["marketing-mary", "ops-olivia"],
+        ["lead", "mql"],
+        ["reporting"],
+        [],
+    ),
+    (
+        "The monthly report, explained",
+        "blog",
+        ["marketing-mary", "finance-fred"],
+        ["subscriber"],
+        ["reporting"],
+        [],
+    ),
+    (
+        "Dashboards for the management review",
+        "deck",
+        ["finance-fred", "marketing-mary"],
+        ["opportunity", "customer"],
+        ["reporting"],
+        [],
+    ),
     ("Product overview 2026", "deck", ALL, ["sal", "sql"], ["product"], []),
     ("Lead inbox tour", "video", ["sales-sam"], ["sql", "opportunity"], ["product"], []),
-    ("Routing rules in ten minutes", "video", ["ops-olivia", "sales-sam"], ["opportunity"], ["product"], []),
+    (
+        "Routing rules in ten minutes",
+        "video",
+        ["ops-olivia", "sales-sam"],
+        ["opportunity"],
+        ["product"],
+        [],
+    ),
     ("Product datasheet", "datasheet", ALL, ["sql"], ["product"], []),
-    ("Battlecard: all-in-one marketing suites", "battlecard", ["sales-sam"], ["sql", "opportunity"], ["competitors"], []),
-    ("Battlecard: CRM built-in scoring", "battlecard", ["sales-sam", "ops-olivia"], ["opportunity"], ["competitors", "scoring"], []),
-    ("Battlecard: spreadsheets and status quo", "battlecard", ["sales-sam", "finance-fred"], ["sal", "sql"], ["competitors", "roi"], []),
-    ("Account-based marketing starter kit", "ebook", ["marketing-mary"], ["lead", "mql"], ["abm"], []),
-    ("Buying committee map template", "one_pager", ["sales-sam", "marketing-mary"], ["sql", "opportunity"], ["abm"], []),
-    ("ABM for manufacturing", "blog", ["marketing-mary"], ["subscriber"], ["abm"], ["Manufacturing"]),
-    ("Follow-up after the demo", "email_template", ["sales-sam"], ["sql", "opportunity"], ["follow-up"], []),
-    ("Follow-up for the CFO", "email_template", ["finance-fred"], ["opportunity"], ["follow-up", "roi"], []),
-    ("Re-engage a recycled lead", "email_template", ALL, ["recycled"], ["follow-up", "scoring"], []),
-    ("First touch after an MQL", "email_template", ["sales-sam"], ["mql", "sal"], ["follow-up", "sla"], []),
-    ("Onboarding plan: the first 30 days", "one_pager", ["ops-olivia", "marketing-mary"], ["customer"], ["onboarding"], []),
-    ("Customer success review deck", "deck", ALL, ["customer", "evangelist"], ["onboarding", "reporting"], []),
+    (
+        "Battlecard: all-in-one marketing suites",
+        "battlecard",
+        ["sales-sam"],
+        ["sql", "opportunity"],
+        ["competitors"],
+        [],
+    ),
+    (
+        "Battlecard: CRM built-in scoring",
+        "battlecard",
+        ["sales-sam", "ops-olivia"],
+        ["opportunity"],
+        ["competitors", "scoring"],
+        [],
+    ),
+    (
+        "Battlecard: spreadsheets and status quo",
+        "battlecard",
+        ["sales-sam", "finance-fred"],
+        ["sal", "sql"],
+        ["competitors", "roi"],
+        [],
+    ),
+    (
+        "Account-based marketing starter kit",
+        "ebook",
+        ["marketing-mary"],
+        ["lead", "mql"],
+        ["abm"],
+        [],
+    ),
+    (
+        "Buying committee map template",
+        "one_pager",
+        ["sales-sam", "marketing-mary"],
+        ["sql", "opportunity"],
+        ["abm"],
+        [],
+    ),
+    (
+        "ABM for manufacturing",
+        "blog",
+        ["marketing-mary"],
+        ["subscriber"],
+        ["abm"],
+        ["Manufacturing"],
+    ),
+    (
+        "Follow-up after the demo",
+        "email_template",
+        ["sales-sam"],
+        ["sql", "opportunity"],
+        ["follow-up"],
+        [],
+    ),
+    (
+        "Follow-up for the CFO",
+        "email_template",
+        ["finance-fred"],
+        ["opportunity"],
+        ["follow-up", "roi"],
+        [],
+    ),
+    (
+        "Re-engage a recycled lead",
+        "email_template",
+        ALL,
+        ["recycled"],
+        ["follow-up", "scoring"],
+        [],
+    ),
+    (
+        "First touch after an MQL",
+        "email_template",
+        ["sales-sam"],
+        ["mql", "sal"],
+        ["follow-up", "sla"],
+        [],
+    ),
+    (
+        "Onboarding plan: the first 30 days",
+        "one_pager",
+        ["ops-olivia", "marketing-mary"],
+        ["customer"],
+        ["onboarding"],
+        [],
+    ),
+    (
+        "Customer success review deck",
+        "deck",
+        ALL,
+        ["customer", "evangelist"],
+        ["onboarding", "reporting"],
+        [],
+    ),
     ("Become a reference customer", "one_pager", ALL, ["evangelist"], ["alignment"], []),
-    ("Webinar: fixing the MQL", "webinar", ["marketing-mary", "sales-sam"], ["lead", "mql"], ["scoring", "sla"], []),
-    ("Webinar: attribution without arguments", "webinar", ["marketing-mary", "finance-fred"], ["lead"], ["attribution"], []),
-    ("Healthcare marketing compliance guide", "whitepaper", ["marketing-mary", "ops-olivia"], ["mql"], ["security", "alignment"], ["Healthcare"]),
-    ("Professional services: from referral to pipeline", "case_study", ["sales-sam"], ["sql"], ["pipeline"], ["Professional Services"]),
+    (
+        "Webinar: fixing the MQL",
+        "webinar",
+        ["marketing-mary", "sales-sam"],
+        ["lead", "mql"],
+        ["scoring", "sla"],
+        [],
+    ),
+    (
+        "Webinar: attribution without arguments",
+        "webinar",
+        ["marketing-mary", "finance-fred"],
+        ["lead"],
+        ["attribution"],
+        [],
+    ),
+    (
+        "Healthcare marketing compliance guide",
+        "whitepaper",
+        ["marketing-mary", "ops-olivia"],
+        ["mql"],
+        ["security", "alignment"],
+        ["Healthcare"],
+    ),
+    (
+        "Professional services: from referral to pipeline",
+        "case_study",
+        ["sales-sam"],
+        ["sql"],
+        ["pipeline"],
+        ["Professional Services"],
+    ),
     ("Newsletter: one idea a week", "blog", ALL, ["subscriber"], ["alignment"], []),
-    ("Why leads fall through the cracks", "blog", ["sales-sam", "ops-olivia"], ["subscriber", "lead"], ["sla", "product"], []),
+    (
+        "Why leads fall through the cracks",
+        "blog",
+        ["sales-sam", "ops-olivia"],
+        ["subscriber", "lead"],
+        ["sla", "product"],
+        [],
+    ),
     ("Capacity-based routing", "blog", ["ops-olivia"], ["mql"], ["product", "sla"], []),
-    ("The handoff point, defined", "one_pager", ["marketing-mary", "sales-sam"], ["mql", "sal"], ["alignment", "sla"], []),
-    ("Executive summary for the board", "deck", ["finance-fred"], ["opportunity"], ["roi", "reporting"], []),
-    ("Disqualification reasons that teach marketing", "blog", ["sales-sam", "marketing-mary"], ["disqualified", "recycled"], ["scoring", "reporting"], []),
+    (
+        "The handoff point, defined",
+        "one_pager",
+        ["marketing-mary", "sales-sam"],
+        ["mql", "sal"],
+        ["alignment", "sla"],
+        [],
+    ),
+    (
+        "Executive summary for the board",
+        "deck",
+        ["finance-fred"],
+        ["opportunity"],
+        ["roi", "reporting"],
+        [],
+    ),
+    (
+        "Disqualification reasons that teach marketing",
+        "blog",
+        ["sales-sam", "marketing-mary"],
+        ["disqualified", "recycled"],
+        ["scoring", "reporting"],
+        [],
+    ),
 ]
 FORMAT_FOR_KIND = {
-    "whitepaper": "pdf", "ebook": "pdf", "case_study": "pdf", "pricing_sheet": "pdf",
-    "calculator": "pdf", "datasheet": "pdf", "deck": "pptx", "battlecard": "docx",
-    "blog": "md", "one_pager": "html", "email_template": "txt", "webinar": "md", "video": "md",
+    "whitepaper": "pdf",
+    "ebook": "pdf",
+    "case_study": "pdf",
+    "pricing_sheet": "pdf",
+    "calculator": "pdf",
+    "datasheet": "pdf",
+    "deck": "pptx",
+    "battlecard": "docx",
+    "blog": "md",
+    "one_pager": "html",
+    "email_template": "txt",
+    "webinar": "md",
+    "video": "md",
 }
 #: Questions reps heard that the library does not answer: the demo's content gaps.
 GAP_QUESTIONS = [
@@ -203,7 +591,11 @@ def body_for(rng: random.Random, title, personas, stages, topics) -> list[str]:
 
 def make_pdf(pages: list[str]) -> bytes:
     """A small, valid PDF (Helvetica, one text page per item) for the demo and the tests."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        None,
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     kids = []
     for text in pages:
         lines = []
@@ -216,14 +608,18 @@ def make_pdf(pages: list[str]) -> bytes:
             ops.append(f"({safe}) Tj T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1")
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"\nendstream")
+        objects.append(
+            f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"\nendstream"
+        )
         content_no = len(objects)
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents {content_no} 0 R "
             "/Resources << /Font << /F1 3 0 R >> >> >>"
         )
         kids.append(len(objects))
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    objects[1] = (
+        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -235,7 +631,9 @@ def make_pdf(pages: list[str]) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for off in offsets:
         out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out.getvalue()
 
 
@@ -287,7 +685,9 @@ def make_file(fmt: str, title: str, pages: list[str]) -> tuple[str, bytes]:
     return f"{name}.txt", "\n\n".join(pages).encode()
 
 
-def build_library(*, rng: random.Random, users: dict, personas: dict, start: dt.datetime, now: dt.datetime) -> list:
+def build_library(
+    *, rng: random.Random, users: dict, personas: dict, start: dt.datetime, now: dt.datetime
+) -> list:
     """Create the library's assets (skipping titles that exist) and return them all."""
     from smarketing.content.actions import do_add_version, do_create_asset
     from smarketing.crm.models import ContentAsset
@@ -303,20 +703,35 @@ def build_library(*, rng: random.Random, users: dict, personas: dict, start: dt.
         published = start + dt.timedelta(days=rng.randint(0, 330))
         review = (published + dt.timedelta(days=rng.choice([120, 180, 365]))).date()
         asset = do_create_asset(
-            title=title, kind=kind, owner=owner, personas=[personas[s] for s in pslugs],
-            stages=stages, topics=topics, industries=industries, review_at=review,
-            filename=filename, data=data, by=owner, published_at=published,
+            title=title,
+            kind=kind,
+            owner=owner,
+            personas=[personas[s] for s in pslugs],
+            stages=stages,
+            topics=topics,
+            industries=industries,
+            review_at=review,
+            filename=filename,
+            data=data,
+            by=owner,
+            published_at=published,
         )
         if i % 9 == 0:  # some assets were revised: a second version keeps the first's figures
             pages2 = [*pages[:-1], pages[-1] + "\n\nUpdated with this year's figures."]
             fn2, data2 = make_file(FORMAT_FOR_KIND.get(kind, "md"), title, pages2)
-            do_add_version(asset=asset, filename=fn2, data=data2, by=owner, note="Refreshed figures")
+            do_add_version(
+                asset=asset, filename=fn2, data=data2, by=owner, note="Refreshed figures"
+            )
         made.append(asset)
     # The generator's own starter assets get real text too.
-    for asset in ContentAsset.objects.exclude(pk__in=[a.pk for a in made]).prefetch_related("personas"):
+    for asset in ContentAsset.objects.exclude(pk__in=[a.pk for a in made]).prefetch_related(
+        "personas"
+    ):
         if asset.versions.exists():
             continue
-        slugs = [p.slug for p in asset.personas.all() if p.slug in PERSONA_LINES] or ["marketing-mary"]
+        slugs = [p.slug for p in asset.personas.all() if p.slug in PERSONA_LINES] or [
+            "marketing-mary"
+        ]
         topics = [t for t in asset.topics if t in BANK] or ["product"]
         stages = [s for s in asset.stages if s in STAGE_LINES]
         pages = body_for(rng, asset.title, slugs, stages, topics)
@@ -342,8 +757,9 @@ def add_content_library(*, rng: random.Random, users: dict, personas: dict, star
                 by_persona.setdefault(p.pk, []).append(asset)
         # Spread the journeys' content views over the library, by the viewer's persona.
         touches = list(
-            Touchpoint.objects.filter(kind__in=("content_view", "content_share"), contact__isnull=False)
-            .values_list("pk", "contact__persona_id")[:20000]
+            Touchpoint.objects.filter(
+                kind__in=("content_view", "content_share"), contact__isnull=False
+            ).values_list("pk", "contact__persona_id")[:20000]
         )
         moves: dict[int, list[int]] = {}
         for pk, persona_id in touches:
@@ -354,7 +770,9 @@ def add_content_library(*, rng: random.Random, users: dict, personas: dict, star
         # Reps share assets with open-deal contacts; most are opened and read page by page.
         reps = [u for key, u in users.items() if key in ("sam", "sara")]
         contacts = list(
-            Contact.objects.filter(primary_deals__is_closed=False, do_not_contact=False, persona__isnull=False)
+            Contact.objects.filter(
+                primary_deals__is_closed=False, do_not_contact=False, persona__isnull=False
+            )
             .select_related("account")
             .distinct()[:60]
         )
@@ -381,8 +799,14 @@ def add_content_library(*, rng: random.Random, users: dict, personas: dict, star
             kind, text, pslug, stage = GAP_QUESTIONS[n % len(GAP_QUESTIONS)]
             deal = deals[n % len(deals)] if deals else None
             SalesInsight.objects.create(
-                kind=kind, text=text, persona=personas[pslug], stage=stage, topic="",
-                deal=deal, contact=deal.primary_contact if deal else None,
-                by=rng.choice(reps), at=now - dt.timedelta(days=rng.randint(0, 60)),
+                kind=kind,
+                text=text,
+                persona=personas[pslug],
+                stage=stage,
+                topic="",
+                deal=deal,
+                contact=deal.primary_contact if deal else None,
+                by=rng.choice(reps),
+                at=now - dt.timedelta(days=rng.randint(0, 60)),
             )
     return {"assets": len(assets), "shares": shares, "tracked_views": views}
