@@ -246,6 +246,10 @@ class Gap:
     coverage: float = 0.0
     last_heard: dt.datetime | None = None
 
+    @property
+    def kind_label(self) -> str:
+        return dict(SalesInsight.Kind.choices).get(self.kind, self.kind)
+
 
 def significant(text: str) -> list[str]:
     """The words of ``text`` that carry meaning (stopwords and short words dropped)."""
