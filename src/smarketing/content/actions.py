@@ -28,7 +28,7 @@ from smarketing.content.models import (
     SearchDocument,
     ShareLink,
 )
-from smarketing.content.search import forget_vocabulary, tag_key
+from smarketing.content.search import forget_vocabulary, tag_key, tags_text
 from smarketing.crm.actions import do_record_touchpoint
 from smarketing.crm.choices import LifecycleStage
 from smarketing.crm.models import Contact, ContentAsset, Persona
@@ -79,7 +79,7 @@ def refresh_search_document(asset: ContentAsset) -> SearchDocument:
     keys += [tag_key("s", s) for s in asset.stages or []]
     keys += [tag_key("t", t) for t in asset.topics or []]
     keys += [tag_key("i", i) for i in (profile.industries if profile else [])]
-    tags = "".join(dict.fromkeys(keys)).replace("||", "|")[:1000]
+    tags = tags_text(keys)[:1000]
     doc, _ = SearchDocument.objects.update_or_create(
         asset=asset,
         defaults={

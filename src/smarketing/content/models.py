@@ -92,16 +92,21 @@ class SearchDocument(models.Model):
 
     SQLite indexes it in the FTS5 table ``content_search_fts`` (kept by triggers);
     PostgreSQL in the generated ``tsv`` column with a GIN index (both made by migration 0002).
-    ``tags`` holds ``|``-delimited filter keys (``|p:3|s:mql|t:roi|k:deck|``) so the filters
-    run in the same query as the ranking.
+    ``tags`` holds the filter keys as words (`` kdeck p3 smql troi ``) indexed with the text,
+    so the filters run inside the same full-text query as the ranking. It sits before ``body``
+    so reading it never walks a long body's overflow pages.
     """
 
     asset = models.OneToOneField(
         ContentAsset, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     title = models.CharField(max_length=250)
-    body = models.TextField(blank=True)
     tags = models.CharField(max_length=1000, blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        # The browse order of the library (no query): a page is read off the index.
+        indexes = [models.Index(fields=["title", "asset"], name="content_search_title")]
 
     def __str__(self) -> str:
         return self.title

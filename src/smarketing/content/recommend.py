@@ -131,12 +131,14 @@ def recommend(
     """Assets for a persona and stages, ranked by influence on won deals with that persona."""
     docs = SearchDocument.objects.all()
     if persona_id:
-        docs = docs.filter(tags__contains=tag_key("p", persona_id))
+        docs = docs.filter(tags__contains=f" {tag_key('p', persona_id)} ")
     candidates = set(docs.values_list("asset_id", flat=True))
     for_stage = set()
     for stage in stages:
         for_stage |= set(
-            docs.filter(tags__contains=tag_key("s", stage)).values_list("asset_id", flat=True)
+            docs.filter(tags__contains=f" {tag_key('s', stage)} ").values_list(
+                "asset_id", flat=True
+            )
         )
     if for_stage:
         candidates = for_stage

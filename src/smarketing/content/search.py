@@ -3,8 +3,8 @@
 SQLite: FTS5 with the porter stemmer, ranked by ``bm25`` (title weighted 8× the body),
 snippets by ``snippet()``. PostgreSQL: a generated ``tsvector`` (title weight A, body B)
 with a GIN index, ranked by ``ts_rank_cd``, snippets by ``ts_headline``. Filters (persona,
-stage, topic, type) are ``|``-delimited keys in ``SearchDocument.tags`` matched in the same
-query. When a query finds nothing, each word is matched against the index's own vocabulary
+stage, topic, type) are words in ``SearchDocument.tags`` (``smql``, ``p3``) indexed with the
+text, so they narrow the same full-text query instead of a second scan. When a query finds nothing, each word is matched against the index's own vocabulary
 with rapidfuzz, and the corrected query is run instead ("showing results for …").
 
 Snippets come back as HTML that is safe to render: the extracted text is escaped first and
@@ -46,8 +46,18 @@ class SearchResult:
 
 
 def tag_key(kind: str, value) -> str:
-    """The filter key stored in ``SearchDocument.tags``: ``|s:mql|``, ``|p:3|``…"""
-    return f"|{kind}:{str(value).strip().lower()}|"
+    """The filter key of one tag, a word the full-text index stores: ``smql``, ``p3``, ``kdeck``.
+
+    ``kind`` is one letter (k type, p persona id, s stage, t topic, i industry); the value
+    keeps only letters and digits so the tokenizer sees exactly one word.
+    """
+    return kind + re.sub(r"[^0-9a-z]", "", str(value).strip().lower())
+
+
+def tags_text(keys: list[str]) -> str:
+    """``SearchDocument.tags`` for a list of keys: space-delimited, with a space at each end so
+    ``tags LIKE '% smql %'`` matches whole keys."""
+    return " " + " ".join(dict.fromkeys(k for k in keys if len(k) > 1)) + " "
 
 
 def words(q: str) -> list[str]:
@@ -59,11 +69,6 @@ def highlight(text: str) -> SafeString:
     """Escape ``text`` and turn the database's match markers into ``<mark>`` tags."""
     safe = escape(text or "")
     return mark_safe(safe.replace(_START, "<mark>").replace(_STOP, "</mark>"))
-
-
-def _filters(tags: list[str]) -> tuple[str, list[str]]:
-    sql = "".join(" AND d.tags LIKE %s" for _ in tags)
-    return sql, [f"%{t}%" for t in tags]
 
 
 def run_search(
@@ -110,89 +115,158 @@ def terms_in(asset_id: int, terms: list[str]) -> set[str]:
     return found
 
 
-def _fts_query(terms: list[str], any_word: bool = False) -> str:
-    # Each word quoted (so FTS5 operators in the input are plain words); the last one is a
-    # prefix, for a rep who has not finished typing.
+def _fts_query(terms: list[str], tags: list[str], any_word: bool = False) -> str:
+    # Each word quoted (so FTS5 operators in the input are plain words) and looked for in the
+    # title and body only; the last one is a prefix, for a rep who has not finished typing.
     parts = [f'"{t}"' for t in terms]
     if any_word:
-        return " OR ".join(parts)
-    parts[-1] += "*"
-    return " ".join(parts)
+        text = " OR ".join(parts)
+    else:
+        parts[-1] += "*"
+        text = " ".join(parts)
+    query = "{title body} : (" + text + ")"
+    return " AND ".join([query, *(f'tags : "{t}"' for t in tags)])
+
+
+#: Ranking (bm25) costs a few microseconds per matching asset; for a word that matches more
+#: assets than this, the ranking runs over the assets whose title matches plus this many of
+#: the most recently added matches (the count stays exact).
+RANK_CAP = 4000
+TITLE_CAP = 200
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s", "e")
+
+
+def _root(term: str) -> str:
+    # What the stemmer would keep, roughly, so "pricing" also marks "priced" and "price".
+    for suffix in _SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 3:
+            return term[: -len(suffix)]
+    return term
+
+
+def snippet(text: str, terms: list[str], words_around: int = SNIPPET_WORDS) -> SafeString:
+    """The passage of ``text`` with the most query words, escaped, the words in ``<mark>``."""
+    if not text:
+        return mark_safe("")
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(_root(t)) for t in terms if t) + r")\w*", re.IGNORECASE
+    )
+    tokens = text[:50000].split()
+    hits = [i for i, tok in enumerate(tokens) if pattern.search(tok)]
+    if not hits:
+        start = 0
+    else:
+        start = max(hits, key=lambda i: sum(1 for h in hits if i <= h < i + words_around))
+        start = max(0, start - 4)
+    window = tokens[start : start + words_around]
+    out = [escape(tok) for tok in window]
+    marked = []
+    for tok in out:
+        marked.append(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", tok))
+    prefix = "… " if start else ""
+    suffix = " …" if start + words_around < len(tokens) else ""
+    return mark_safe(prefix + " ".join(marked) + suffix)
+
+
+def make_snippets(ids: list[int], terms: list[str]) -> dict[int, SafeString]:
+    """Snippets of the given assets' text (a body passage, or the title when the body has none)."""
+    if not ids:
+        return {}
+    from smarketing.content.models import SearchDocument
+
+    out = {}
+    for aid, title, body in SearchDocument.objects.filter(asset_id__in=ids).values_list(
+        "asset_id", "title", "body"
+    ):
+        text = body if body and any(_root(t) in body.lower() for t in terms) else title
+        out[aid] = snippet(text or title, terms)
+    return out
+
+
+def _title_query(match: str) -> str:
+    return match.replace("{title body} :", "title :", 1)
 
 
 def _sqlite(terms, tags, limit, offset, any_word=False):
-    match = _fts_query(terms, any_word)
-    where, params = _filters(tags)
-    base = (
-        "FROM content_search_fts JOIN content_searchdocument d "
-        "ON d.asset_id = content_search_fts.rowid WHERE content_search_fts MATCH %s" + where
-    )
+    match = _fts_query(terms, tags, any_word)
+    fts = "content_search_fts"
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT d.asset_id, bm25(content_search_fts, 8.0, 1.0) AS r {base} "
-            "ORDER BY r LIMIT %s OFFSET %s",
-            [match, *params, limit, offset],
-        )
-        rows = cur.fetchall()
-        if len(rows) < limit and offset == 0:
-            total = len(rows)
-        else:
-            cur.execute(f"SELECT count(*) {base}", [match, *params])
-            total = cur.fetchone()[0]
-        snippets = {}
-        if rows:
-            ids = [r[0] for r in rows]
-            marks = ",".join("%s" for _ in ids)
+        cur.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [match])
+        total = cur.fetchone()[0]
+        if not total:
+            return [], 0
+        # ORDER BY rank (bm25, weights set in the migration) reads only the index.
+        if total <= RANK_CAP:
             cur.execute(
-                "SELECT rowid, snippet(content_search_fts, 1, char(2), char(3), '…', %s), "
-                "snippet(content_search_fts, 0, char(2), char(3), '…', 20) "
-                f"FROM content_search_fts WHERE content_search_fts MATCH %s AND rowid IN ({marks})",
-                [SNIPPET_WORDS, match, *ids],
+                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s ORDER BY rank LIMIT %s OFFSET %s",
+                [match, limit, offset],
             )
-            snippets = {r[0]: r[1] if _START in (r[1] or "") else r[2] for r in cur.fetchall()}
-    hits = [Hit(aid, round(-rank, 4), highlight(snippets.get(aid, ""))) for aid, rank in rows]
+            rows = cur.fetchall()
+        else:
+            cur.execute(
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+                [match, RANK_CAP - 1],
+            )
+            floor = cur.fetchone()[0]
+            cur.execute(
+                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s AND rowid >= %s "
+                "ORDER BY rank LIMIT %s",
+                [match, floor, limit + offset],
+            )
+            found = dict(cur.fetchall())
+            # Title matches older than the floor, scored on the title alone (a lower bound of
+            # their full score): one more ranked pass over a small set.
+            title = _title_query(match)
+            cur.execute(
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid < %s "
+                "ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+                [title, floor, RANK_CAP - 1],
+            )
+            title_floor = (cur.fetchone() or [0])[0]
+            cur.execute(
+                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s AND rowid < %s "
+                "AND rowid >= %s ORDER BY rank LIMIT %s",
+                [title, floor, title_floor, limit + offset],
+            )
+            for rowid, rank in cur.fetchall():
+                found.setdefault(rowid, rank)
+            rows = sorted(found.items(), key=lambda r: (r[1], r[0]))[offset : offset + limit]
+    snippets = make_snippets([r[0] for r in rows], terms)
+    hits = [Hit(aid, round(-rank, 6), snippets.get(aid, mark_safe(""))) for aid, rank in rows]
     return hits, total
 
 
 def _pg_query(terms: list[str], any_word: bool = False) -> str:
-    parts = list(terms)
+    # Weights A and B are the title and the body; the tags (weight D) never match a word.
     if any_word:
-        return " | ".join(parts)
-    parts[-1] += ":*"
+        return " | ".join(f"{t}:AB" for t in terms)
+    parts = [f"{t}:AB" for t in terms]
+    parts[-1] = f"{terms[-1]}:*AB"
     return " & ".join(parts)
 
 
 def _postgres(terms, tags, limit, offset, any_word=False):
     tsq = _pg_query(terms, any_word)
-    where, params = _filters(tags)
-    base = "FROM content_searchdocument d, to_tsquery('english', %s) q WHERE d.tsv @@ q" + where
+    tag_q = " & ".join(tags) if tags else ""
+    query = "to_tsquery('english', %s)" + (" && to_tsquery('simple', %s)" if tag_q else "")
+    params = [tsq, tag_q] if tag_q else [tsq]
+    base = f"FROM content_searchdocument d, {query} q WHERE d.tsv @@ q"
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT d.asset_id, ts_rank_cd(d.tsv, q) AS r {base} "
+            f"SELECT d.asset_id, ts_rank(d.tsv, q, 1) AS r {base} "
             "ORDER BY r DESC, d.asset_id LIMIT %s OFFSET %s",
-            [tsq, *params, limit, offset],
+            [*params, limit, offset],
         )
         rows = cur.fetchall()
         if len(rows) < limit and offset == 0:
             total = len(rows)
         else:
-            cur.execute(f"SELECT count(*) {base}", [tsq, *params])
+            cur.execute(f"SELECT count(*) {base}", params)
             total = cur.fetchone()[0]
-        snippets = {}
-        if rows:
-            cur.execute(
-                "SELECT d.asset_id, ts_headline('english', left(d.body, 20000), q, %s) "
-                "FROM content_searchdocument d, to_tsquery('english', %s) q "
-                "WHERE d.asset_id = ANY(%s)",
-                [
-                    f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, "
-                    'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
-                    tsq,
-                    [r[0] for r in rows],
-                ],
-            )
-            snippets = dict(cur.fetchall())
-    hits = [Hit(aid, round(float(rank), 4), highlight(snippets.get(aid, ""))) for aid, rank in rows]
+    snippets = make_snippets([r[0] for r in rows], terms)
+    hits = [Hit(aid, round(float(rank), 4), snippets.get(aid, mark_safe(""))) for aid, rank in rows]
     return hits, total
 
 

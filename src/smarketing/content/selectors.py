@@ -86,10 +86,15 @@ def search_assets(
         return _decorate(assets), result
     docs = SearchDocument.objects.all()
     for t in tags:
-        docs = docs.filter(tags__contains=t)
-    qs = base.filter(pk__in=docs.values("asset_id")).order_by("title")
-    total = qs.count()
-    assets = list(qs[offset : offset + limit])
+        docs = docs.filter(tags__contains=f" {t} ")
+    total = docs.count()
+    ids = list(
+        docs.order_by("title", "asset_id").values_list("asset_id", flat=True)[
+            offset : offset + limit
+        ]
+    )
+    by_id = base.in_bulk(ids)
+    assets = [by_id[i] for i in ids if i in by_id]
     for a in assets:
         a.score, a.snippet = None, None
     return _decorate(assets), SearchResult(total=total, query="")

@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('asset', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='crm.contentasset')),
                 ('title', models.CharField(max_length=250)),
-                ('body', models.TextField(blank=True)),
                 ('tags', models.CharField(blank=True, max_length=1000)),
+                ('body', models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
