@@ -88,3 +88,13 @@ def test_recommendation_and_gap_api(live_server, won_with_fred, contact, api_tok
     assert (
         status == 200 and body[0]["text"] == "Does it run on a mainframe?" and body[0]["count"] == 1
     )
+
+
+def test_unused_content_page(client, library, contact, rep):
+    do_share(asset=library["Product deck"], contact=contact, by=rep)
+    client.force_login(rep)
+    page = client.get(reverse("content:unused"), {"days": "30"})
+    titles = [a.title for a in page.context["assets"]]
+    assert "Product deck" not in titles and "Pricing sheet 2026" in titles
+    assert "3</strong> of 4 assets (75%" in page.content.decode()
+    assert client.get(reverse("content:unused"), {"days": "x"}).status_code == 200

@@ -16,6 +16,7 @@ urlpatterns = [
     path("review/", views.review, name="review"),
     path("contacts/<int:pk>/", views.contact_content, name="contact"),
     path("gaps/", views.gaps, name="gaps"),
+    path("unused/", views.unused, name="unused"),
     path("s/<str:token>/", public.view, name="public"),
     path("s/<str:token>/file", public.file, name="public_file"),
     path("s/<str:token>/visit", public.start, name="public_visit"),

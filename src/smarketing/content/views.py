@@ -316,3 +316,29 @@ def gaps(request):
     from smarketing.content.recommend import content_gaps
 
     return render(request, "content/gaps.html", {"gaps": content_gaps()})
+
+
+@login_required
+def unused(request):
+    """Assets neither shared nor viewed in the period, by owner and type, and their share."""
+    from collections import Counter
+
+    days = _int(request.GET.get("days")) or 90
+    days = min(max(days, 7), 730)
+    assets, library_size = selectors.unused_assets(since=timezone.now() - dt.timedelta(days=days))
+    for a in assets:
+        a.kind_label = kind_label(a.kind)
+    by_owner = Counter(str(a.owner or "no owner") for a in assets).most_common()
+    by_kind = Counter(a.kind_label for a in assets).most_common()
+    return render(
+        request,
+        "content/unused.html",
+        {
+            "assets": assets,
+            "days": days,
+            "library_size": library_size,
+            "share": (len(assets) / library_size) if library_size else 0,
+            "by_owner": by_owner,
+            "by_kind": by_kind,
+        },
+    )
