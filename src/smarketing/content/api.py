@@ -45,6 +45,7 @@ class AssetDetailOut(AssetOut):
 
 class SearchOut(Schema):
     count: int
+    count_capped: bool = False
     corrected: str | None = None
     results: list[AssetOut]
 
@@ -96,6 +97,7 @@ def search(request, params: Query[SearchParams]):
     )
     return {
         "count": result.total,
+        "count_capped": result.capped,
         "corrected": result.corrected,
         "results": [_out(a, request) for a in assets],
     }

@@ -44,6 +44,11 @@ class SearchResult:
     query: str = ""
     corrected: str | None = None
 
+    @property
+    def capped(self) -> bool:
+        """Whether counting stopped at :data:`COUNT_CAP` (there may be more)."""
+        return self.total >= COUNT_CAP
+
 
 def tag_key(kind: str, value) -> str:
     """The filter key of one tag, a word the full-text index stores: ``smql``, ``p3``, ``kdeck``.
@@ -93,6 +98,36 @@ def run_search(
     return result
 
 
+def browse_ids(tags: list[str], *, limit: int, offset: int) -> tuple[list[int], int]:
+    """Asset ids with all ``tags``, newest first, and how many (counted up to ``COUNT_CAP``)."""
+    from smarketing.content.models import SearchDocument
+
+    if not tags:
+        ids = list(
+            SearchDocument.objects.order_by("-asset_id").values_list("asset_id", flat=True)[
+                offset : offset + limit
+            ]
+        )
+        return ids, SearchDocument.objects.count()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            match = " AND ".join(f'tags : "{t}"' for t in tags)
+            source = "FROM content_search_fts WHERE content_search_fts MATCH %s"
+            key = "rowid"
+            params = [match]
+        else:
+            source = "FROM content_searchdocument WHERE tsv @@ to_tsquery('simple', %s)"
+            key = "asset_id"
+            params = [" & ".join(f"{t}:D" for t in tags)]
+        cur.execute(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT %s) c", [*params, COUNT_CAP])
+        total = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT {key} {source} ORDER BY {key} DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return [r[0] for r in cur.fetchall()], total
+
+
 def terms_in(asset_id: int, terms: list[str]) -> set[str]:
     """Which of ``terms`` the asset's indexed text contains (stemmed like the index)."""
     found = set()
@@ -122,17 +157,19 @@ def _fts_query(terms: list[str], tags: list[str], any_word: bool = False) -> str
     if any_word:
         text = " OR ".join(parts)
     else:
-        parts[-1] += "*"
+        if len(terms[-1]) >= 3:  # "on"* would merge the posting lists of every word in on…
+            parts[-1] += "*"
         text = " ".join(parts)
     query = "{title body} : (" + text + ")"
     return " AND ".join([query, *(f'tags : "{t}"' for t in tags)])
 
 
-#: Ranking (bm25) costs a few microseconds per matching asset; for a word that matches more
-#: assets than this, the ranking runs over the assets whose title matches plus this many of
-#: the most recently added matches (the count stays exact).
-RANK_CAP = 4000
-TITLE_CAP = 200
+#: bm25 needs each word's document frequency (one pass over the word's whole posting list) and
+#: a few microseconds per matching asset. A query matching more assets than this is ordered
+#: without it: assets whose title has the words first, then the rest, newest first.
+RANK_CAP = 2000
+#: Counting stops here; the page and the API say "10000+" (``SearchResult.capped``).
+COUNT_CAP = 10000
 
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s", "e")
@@ -193,48 +230,38 @@ def _sqlite(terms, tags, limit, offset, any_word=False):
     match = _fts_query(terms, tags, any_word)
     fts = "content_search_fts"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [match])
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT %s)",
+            [match, COUNT_CAP],
+        )
         total = cur.fetchone()[0]
         if not total:
             return [], 0
-        # ORDER BY rank (bm25, weights set in the migration) reads only the index.
         if total <= RANK_CAP:
+            # ORDER BY rank (bm25, weights set in the migration) reads only the index.
             cur.execute(
-                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s ORDER BY rank LIMIT %s OFFSET %s",
+                f"SELECT rowid, -rank FROM {fts} WHERE {fts} MATCH %s ORDER BY rank LIMIT %s OFFSET %s",
                 [match, limit, offset],
             )
             rows = cur.fetchall()
         else:
             cur.execute(
-                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",
-                [match, RANK_CAP - 1],
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT %s",
+                [_title_query(match), limit + offset],
             )
-            floor = cur.fetchone()[0]
-            cur.execute(
-                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s AND rowid >= %s "
-                "ORDER BY rank LIMIT %s",
-                [match, floor, limit + offset],
-            )
-            found = dict(cur.fetchall())
-            # Title matches older than the floor, scored on the title alone (a lower bound of
-            # their full score): one more ranked pass over a small set.
-            title = _title_query(match)
-            cur.execute(
-                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid < %s "
-                "ORDER BY rowid DESC LIMIT 1 OFFSET %s",
-                [title, floor, RANK_CAP - 1],
-            )
-            title_floor = (cur.fetchone() or [0])[0]
-            cur.execute(
-                f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH %s AND rowid < %s "
-                "AND rowid >= %s ORDER BY rank LIMIT %s",
-                [title, floor, title_floor, limit + offset],
-            )
-            for rowid, rank in cur.fetchall():
-                found.setdefault(rowid, rank)
-            rows = sorted(found.items(), key=lambda r: (r[1], r[0]))[offset : offset + limit]
+            ids = [r[0] for r in cur.fetchall()]
+            titled = len(ids)
+            if len(ids) < limit + offset:
+                cur.execute(
+                    f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT %s",
+                    [match, limit + offset + len(ids)],
+                )
+                seen = set(ids)
+                ids += [r[0] for r in cur.fetchall() if r[0] not in seen]
+            rows = [(aid, 1.0 if n < titled else 0.5) for n, aid in enumerate(ids)]
+            rows = rows[offset : offset + limit]
     snippets = make_snippets([r[0] for r in rows], terms)
-    hits = [Hit(aid, round(-rank, 6), snippets.get(aid, mark_safe(""))) for aid, rank in rows]
+    hits = [Hit(aid, round(score, 6), snippets.get(aid, mark_safe(""))) for aid, score in rows]
     return hits, total
 
 
@@ -243,7 +270,8 @@ def _pg_query(terms: list[str], any_word: bool = False) -> str:
     if any_word:
         return " | ".join(f"{t}:AB" for t in terms)
     parts = [f"{t}:AB" for t in terms]
-    parts[-1] = f"{terms[-1]}:*AB"
+    if len(terms[-1]) >= 3:
+        parts[-1] = f"{terms[-1]}:*AB"
     return " & ".join(parts)
 
 

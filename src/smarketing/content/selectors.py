@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from smarketing.content.models import AssetProfile, LinkVisit, SearchDocument, ShareLink
-from smarketing.content.search import SearchResult, run_search, tag_key
+from smarketing.content.models import AssetProfile, LinkVisit, ShareLink
+from smarketing.content.search import SearchResult, browse_ids, run_search, tag_key
 from smarketing.crm.models import ContentAsset, Deal, DealContact, Touchpoint
 
 USE_KINDS = ("content_view", "content_share")
@@ -70,7 +70,7 @@ def search_assets(
     """Assets matching ``q`` (ranked by the full-text index) and all filters, with use counts.
 
     Each asset carries ``score`` and ``snippet`` (highlighted, safe HTML) when ``q`` is given;
-    without ``q`` the filtered library comes back in title order.
+    without ``q`` the filtered library comes back newest first.
     """
     tags = filter_tags(persona_id=persona_id, stage=stage, topic=topic.strip().lower(), kind=kind)
     base = ContentAsset.objects.select_related("profile", "owner").prefetch_related("personas")
@@ -84,15 +84,7 @@ def search_assets(
                 asset.score, asset.snippet = hit.score, hit.snippet
                 assets.append(asset)
         return _decorate(assets), result
-    docs = SearchDocument.objects.all()
-    for t in tags:
-        docs = docs.filter(tags__contains=f" {t} ")
-    total = docs.count()
-    ids = list(
-        docs.order_by("title", "asset_id").values_list("asset_id", flat=True)[
-            offset : offset + limit
-        ]
-    )
+    ids, total = browse_ids(tags, limit=limit, offset=offset)
     by_id = base.in_bulk(ids)
     assets = [by_id[i] for i in ids if i in by_id]
     for a in assets:
