@@ -48,7 +48,7 @@ def test_operators_and_markup_in_queries_and_text_are_plain_text(library, market
         by=marketer,
         data=b"<p>&lt;script&gt;alert('x')&lt;/script&gt; NEAR OR AND quoted \"words\"</p>",
     )
-    assets, _ = search_assets(q='alert" OR NEAR(')
+    assets, _ = search_assets(q='quoted" OR NEAR(')
     assert [a.title for a in assets] == ["Tricky <b>title</b>"]
     assert "<script>" not in assets[0].snippet and "&lt;script&gt;" in assets[0].snippet
 

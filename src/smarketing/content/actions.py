@@ -464,7 +464,7 @@ def do_record_pages(
     now = now or timezone.now()
     with transaction.atomic():
         visit = (
-            LinkVisit.objects.select_for_update()
+            LinkVisit.objects.select_for_update(of=("self",))
             .select_related(
                 "link__asset", "link__contact__account", "link__version", "contact__account"
             )

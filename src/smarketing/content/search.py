@@ -118,7 +118,7 @@ def browse_ids(tags: list[str], *, limit: int, offset: int) -> tuple[list[int], 
         else:
             source = "FROM content_searchdocument WHERE tsv @@ to_tsquery('simple', %s)"
             key = "asset_id"
-            params = [" & ".join(f"{t}:D" for t in tags)]
+            params = [" & ".join(tags)]
         cur.execute(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT %s) c", [*params, COUNT_CAP])
         total = cur.fetchone()[0]
         cur.execute(
@@ -142,7 +142,7 @@ def terms_in(asset_id: int, terms: list[str]) -> set[str]:
             else:
                 cur.execute(
                     "SELECT 1 FROM content_searchdocument WHERE asset_id = %s "
-                    "AND tsv @@ plainto_tsquery('english', %s)",
+                    "AND tsv @@ to_tsquery('english', %s)",
                     [asset_id, term],
                 )
             if cur.fetchone():
@@ -266,33 +266,41 @@ def _sqlite(terms, tags, limit, offset, any_word=False):
 
 
 def _pg_query(terms: list[str], any_word: bool = False) -> str:
-    # Weights A and B are the title and the body; the tags (weight D) never match a word.
+    # No weight labels: a weight-restricted query makes PostgreSQL re-read every candidate's
+    # tsvector. Tag lexemes (``smql``, ``p3``) do not collide with words people type.
     if any_word:
-        return " | ".join(f"{t}:AB" for t in terms)
-    parts = [f"{t}:AB" for t in terms]
+        return " | ".join(terms)
+    parts = list(terms)
     if len(terms[-1]) >= 3:
-        parts[-1] = f"{terms[-1]}:*AB"
+        parts[-1] = f"{terms[-1]}:*"
     return " & ".join(parts)
 
 
 def _postgres(terms, tags, limit, offset, any_word=False):
     tsq = _pg_query(terms, any_word)
     tag_q = " & ".join(tags) if tags else ""
-    query = "to_tsquery('english', %s)" + (" && to_tsquery('simple', %s)" if tag_q else "")
+    query = "(to_tsquery('english', %s)" + (" && to_tsquery('simple', %s))" if tag_q else ")")
     params = [tsq, tag_q] if tag_q else [tsq]
-    base = f"FROM content_searchdocument d, {query} q WHERE d.tsv @@ q"
+    where = f"d.tsv @@ {query}"
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT d.asset_id, ts_rank(d.tsv, q, 1) AS r {base} "
-            "ORDER BY r DESC, d.asset_id LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+            f"SELECT count(*) FROM (SELECT 1 FROM content_searchdocument d WHERE {where} "
+            "LIMIT %s) c",
+            [*params, COUNT_CAP],
+        )
+        total = cur.fetchone()[0]
+        if not total:
+            return [], 0
+        # Past RANK_CAP matches, rank the newest RANK_CAP (reading each tsvector costs).
+        cur.execute(
+            f"WITH m AS (SELECT d.asset_id FROM content_searchdocument d WHERE {where} "
+            "ORDER BY d.asset_id DESC LIMIT %s) "
+            f"SELECT d.asset_id, ts_rank(d.tsv, {query}, 1) AS r "
+            "FROM content_searchdocument d JOIN m ON m.asset_id = d.asset_id "
+            "ORDER BY r DESC, d.asset_id DESC LIMIT %s OFFSET %s",
+            [*params, RANK_CAP, *params, limit, offset],
         )
         rows = cur.fetchall()
-        if len(rows) < limit and offset == 0:
-            total = len(rows)
-        else:
-            cur.execute(f"SELECT count(*) {base}", params)
-            total = cur.fetchone()[0]
     snippets = make_snippets([r[0] for r in rows], terms)
     hits = [Hit(aid, round(float(rank), 4), snippets.get(aid, mark_safe(""))) for aid, rank in rows]
     return hits, total
