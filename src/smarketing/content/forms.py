@@ -35,7 +35,7 @@ class AssetForm(forms.Form):
         required=False, label="Review by", widget=forms.DateInput(attrs={"type": "date"})
     )
     file = forms.FileField(required=False, help_text="PDF, DOCX, PPTX, HTML, Markdown or text")
-    url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="URL")
 
     def tag_lists(self) -> dict:
         data = self.cleaned_data
@@ -46,5 +46,5 @@ class VersionForm(forms.Form):
     """Upload a new version of an asset (or point it at a new URL)."""
 
     file = forms.FileField(required=False)
-    url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="URL")
     note = forms.CharField(required=False, max_length=300, label="What changed")
