@@ -52,6 +52,7 @@ from smarketing.demo.catalogue import (
     SIZES,
     SOURCE_MEDIUM,
 )
+from smarketing.demo.content_library import add_content_library
 from smarketing.demo.journeys import Ids, make_people_and_journeys, weighted
 from smarketing.demo.signals import demo_generated
 from smarketing.funnel.models import LeadReview, StageChange
@@ -133,6 +134,7 @@ def generate(
                 DealContact,
             ]
         )
+        summary.counts.update(add_content_library(rng=rng, users=users, personas=personas, start=start, now=now))
         for _receiver, counts in demo_generated.send(sender=DemoSummary, now=now):
             summary.counts.update(counts or {})
     summary.counts["campaigns"] = sum(len(c) for c in campaigns.values())
