@@ -19,7 +19,7 @@ from smarketing.analytics.figures import SALES_ACTIVITY_KINDS
 from smarketing.core import derived
 from smarketing.core.ibis_db import backend, table
 from smarketing.crm.choices import DealStage
-from smarketing.crm.models import Contact, Deal, Touchpoint
+from smarketing.crm.models import Contact, Deal
 from smarketing.reporting import (
     activity,
     cache,
