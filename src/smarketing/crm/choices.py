@@ -114,3 +114,5 @@ class ContentKind(models.TextChoices):
     EMAIL_TEMPLATE = "email_template", "Email template"
     CALCULATOR = "calculator", "ROI calculator"
     DATASHEET = "datasheet", "Datasheet"
+    BATTLECARD = "battlecard", "Battlecard"
+    PRICING_SHEET = "pricing_sheet", "Pricing sheet"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/weekly/", report_views.weekly, name="weekly"),
     path("reports/management/", report_views.management, name="management"),
     path("s/<str:token>/", views.shared, name="shared"),
+    path("s/<str:token>/seen", views.shared_seen, name="shared_seen"),
     path("s/<str:token>/<slug:chart_name>.csv", views.shared_csv, name="shared_csv"),
     path("share/<int:link_id>/revoke/", views.share_revoke, name="share_revoke"),
     path("<slug:name>/", views.dashboard, name="dashboard"),

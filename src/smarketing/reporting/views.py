@@ -11,8 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.closedloop import DIMENSIONS
@@ -251,14 +253,25 @@ def shared(request, token: str):
     link = resolve_share(token)
     if link is None:
         raise Http404("This share link is invalid, expired or revoked.")
-    ShareLink.objects.filter(pk=link.pk).update(views=link.views + 1)
     filters = parse_filters(link.params)
 
     def csv_url(chart_name):
         return reverse("reporting:shared_csv", args=[token, chart_name])
 
     context = _dashboard_context(link.dashboard, filters, csv_url=csv_url, share=link)
+    context["share_token"] = token
     return render(request, "reporting/dashboard.html", context)
+
+
+@csrf_exempt
+@require_POST
+def shared_seen(request, token: str):
+    """Count one view of a share link (the page's script posts it; the GET writes nothing)."""
+    link = resolve_share(token)
+    if link is None:
+        raise Http404("This share link is invalid, expired or revoked.")
+    ShareLink.objects.filter(pk=link.pk).update(views=F("views") + 1)
+    return HttpResponse(status=204)
 
 
 def shared_csv(request, token: str, chart_name: str):

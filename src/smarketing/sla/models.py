@@ -134,6 +134,7 @@ class Notification(models.Model):
         BREACH = "breach", "SLA breach"
         ESCALATION = "escalation", "Escalation"
         REASSIGNED = "reassigned", "Lead reassigned"
+        CONTENT_VIEW = "content_view", "Content viewed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
