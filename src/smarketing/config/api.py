@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
+from django.db import DataError
 from ninja import NinjaAPI
 
 from smarketing.config.auth import read_auth
@@ -24,6 +27,19 @@ api = NinjaAPI(
 def validation_error(request, exc: ValidationError):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+log = logging.getLogger(__name__)
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def out_of_range(request, exc: Exception):
+    """A value the database cannot hold that slipped past validation: 400, never a 500."""
+    log.warning("refused out-of-range value on %s: %s", request.path, exc)
+    return api.create_response(
+        request, {"detail": "a value is out of the range the database holds"}, status=400
+    )
 
 
 #: Apps whose ``api.py`` defines a ``router``; each is mounted at the API root.
