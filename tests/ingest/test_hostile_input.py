@@ -176,7 +176,13 @@ def test_pages_still_answer_after_the_corpus(client, site, ingest_token, make_us
     post_events(client, ingest_token, json.dumps([server(2, title=NUL)]))
     user = make_user("reader", role="admin")
     client.force_login(user)
-    for url in ("/", "/leads/", "/reporting/", "/reporting/marketing/", "/reporting/reports/monthly/"):
+    for url in (
+        "/",
+        "/leads/",
+        "/reporting/",
+        "/reporting/marketing/",
+        "/reporting/reports/monthly/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

@@ -4,11 +4,13 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from smarketing.config.auth import write_auth
+from smarketing.core.bounds import Id, Int64, event_time
 from smarketing.crm.models import Contact
 from smarketing.funnel import actions
 from smarketing.funnel.selectors import can_manage, can_work_lead, inbox, managed_reps
@@ -17,18 +19,18 @@ router = Router(tags=["funnel"])
 
 
 class AcceptIn(Schema):
-    quality_rating: int | None = None
+    quality_rating: Int64 | None = None
     note: str = ""
 
 
 class RejectIn(Schema):
     reason_code: str
-    quality_rating: int | None = None
+    quality_rating: Int64 | None = None
     note: str = ""
 
 
 class AssignIn(Schema):
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class AttemptIn(Schema):
@@ -99,7 +101,7 @@ def _review_out(review, contact_id):
 
 
 @router.get("/inbox", response=list[InboxLeadOut])
-def get_inbox(request, owner_id: int | None = None, queue: bool = False):
+def get_inbox(request, owner_id: Int64 | None = None, queue: bool = False):
     """A rep's open leads (hand-raisers first, then score); managers: a team rep or the queue."""
     if queue and not can_manage(request.user):
         raise HttpError(403, "only managers and admins see the queue")
@@ -170,6 +172,8 @@ def log_attempt(request, contact_id: int, body: AttemptIn):
     contact = _lead(request, contact_id)
     if body.at is not None and body.at.tzinfo is None:
         raise HttpError(422, "at: must include a timezone")
+    if body.at is not None and (reason := event_time(body.at, now=timezone.now())):
+        raise HttpError(422, f"at: {reason}")
     touch = actions.do_log_attempt(
         contact=contact,
         by=request.user,

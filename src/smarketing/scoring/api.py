@@ -12,11 +12,17 @@ from ninja.security import django_auth
 
 from smarketing.analytics.scoring import DefinitionError, ScoringError, load_definition
 from smarketing.config.auth import TokenAuth, TokenHeaderAuth
+from smarketing.core.bounds import INT64_MAX
 from smarketing.scoring.actions import do_activate_definition, do_save_definition
 from smarketing.scoring.models import DriftAlert, PredictiveModel, ScoringDefinition
 from smarketing.scoring.selectors import explanations_for, scores_for
 
 router = Router(tags=["scoring"])
+
+#: A backtest replays recorded events: none lies before 1970 (see core.bounds), and pandas
+#: timestamps end in 2262.
+BACKTEST_FIRST = dt.date(1970, 1, 1)
+BACKTEST_LAST = dt.date(2200, 12, 31)
 
 # Tokens are tried before the session: ninja's session auth fails a POST without a CSRF
 # token with a 403 instead of letting the next method try (config.auth lists it first).
@@ -45,8 +51,8 @@ class DefinitionIn(Schema):
 class BacktestIn(Schema):
     text: str | None = Field(None, description="A definition to replay (or definition_id).")
     definition_id: int | None = None
-    since: dt.date
-    until: dt.date | None = None
+    since: dt.date = Field(..., ge=BACKTEST_FIRST, le=BACKTEST_LAST)
+    until: dt.date | None = Field(None, ge=BACKTEST_FIRST, le=BACKTEST_LAST)
 
 
 class FactorOut(Schema):
@@ -194,6 +200,8 @@ def list_scores(
         wanted = [int(x) for x in ids.split(",") if x.strip()]
     except ValueError:
         raise HttpError(422, "ids: comma-separated whole numbers, e.g. ids=1,2,3") from None
+    if any(not 1 <= c <= INT64_MAX for c in wanted):
+        raise HttpError(422, "ids: contact ids are positive 64-bit integers")
     if not wanted or len(wanted) > 500:
         raise HttpError(422, "ids: give between 1 and 500 contact ids")
     explained = explanations_for(wanted, rules=False)
