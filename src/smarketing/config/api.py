@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
 from ninja import NinjaAPI
 
@@ -30,6 +30,12 @@ def validation_error(request, exc: ValidationError):
 
 
 log = logging.getLogger(__name__)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc: PermissionDenied):
+    """What core.permissions refuses: 403 with the reason, on every route."""
+    return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
 
 
 @api.exception_handler(DataError)

@@ -177,5 +177,9 @@ LOGGING = {
     "loggers": {"smarketing": {"level": "INFO"}},
 }
 
+# --- trust: limits set by the operator (docs/security.md) -----------------------------------
+#: Longest lifetime of a public dashboard share link, in days (at most 365).
+SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -11,6 +11,7 @@ from ninja.responses import Status
 
 from smarketing.config.auth import write_auth
 from smarketing.core.bounds import Id, Int64, event_time
+from smarketing.core.permissions import can, reason
 from smarketing.crm.models import Contact
 from smarketing.funnel import actions
 from smarketing.funnel.selectors import can_manage, can_work_lead, inbox, managed_reps
@@ -152,14 +153,16 @@ def reject_lead(request, contact_id: int, body: RejectIn):
 @router.post("/leads/{contact_id}/assign", response=AssignmentOut, auth=write_auth())
 def assign_lead(request, contact_id: int, body: AssignIn):
     """Assign a lead to a rep (``owner_id``) or to the queue (``null``); managers only."""
-    if not can_manage(request.user):
-        raise HttpError(403, "only managers and admins assign leads")
+    if not can(request.user, "lead.see_queue"):
+        raise HttpError(403, reason("lead.assign"))
     contact = get_object_or_404(Contact, pk=contact_id)
     owner = None
     if body.owner_id is not None:
         owner = get_user_model().objects.filter(pk=body.owner_id).first()
         if owner is None:
             raise HttpError(422, f"owner_id: no user {body.owner_id}")
+    if not can(request.user, "lead.assign", contact, target=owner):
+        raise HttpError(403, reason("lead.assign"))
     a = actions.do_assign_lead(
         contact=contact, owner=owner, by=request.user, detail=f"assigned by {request.user}"
     )

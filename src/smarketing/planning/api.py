@@ -10,6 +10,7 @@ from smarketing.analytics.planning import PlanningError, parse_period
 from smarketing.config.auth import read_auth, write_auth
 from smarketing.core.audit import acting_as
 from smarketing.core.bounds import money_field
+from smarketing.core.permissions import require
 from smarketing.planning import selectors
 from smarketing.planning.actions import do_save_goal
 from smarketing.planning.models import Goal
@@ -111,5 +112,6 @@ def get_goal(request, period: str):
 def put_goal(request, period: str, body: GoalIn):
     """Create or update the period's shared goal (idempotent)."""
     user = request.user if getattr(request.user, "is_authenticated", False) else None
+    require(user, "planning.set_goal")
     with acting_as(user):  # ValidationError -> 422 naming the field (config/api.py)
         return do_save_goal(period=period, by=user, **body.dict())

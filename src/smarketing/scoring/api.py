@@ -13,6 +13,7 @@ from ninja.security import django_auth
 from smarketing.analytics.scoring import DefinitionError, ScoringError, load_definition
 from smarketing.config.auth import TokenAuth, TokenHeaderAuth
 from smarketing.core.bounds import INT64_MAX
+from smarketing.core.permissions import require
 from smarketing.scoring.actions import do_activate_definition, do_save_definition
 from smarketing.scoring.models import DriftAlert, PredictiveModel, ScoringDefinition
 from smarketing.scoring.selectors import explanations_for, scores_for
@@ -121,6 +122,9 @@ def get_active_definition(request):
 def create_definition(request, payload: DefinitionIn):
     """Store a definition version; 422 lists every problem with its line. Nothing is stored
     (and the active definition stays) when it is invalid."""
+    require(request.user, "scoring.propose")
+    if payload.activate:
+        require(request.user, "scoring.activate")
     with transaction.atomic():
         row = do_save_definition(
             text=payload.text, author=request.user, activate=payload.activate, note=payload.note
@@ -130,7 +134,8 @@ def create_definition(request, payload: DefinitionIn):
 
 @router.post("/scoring/definitions/{definition_id}/activate", response=DefinitionOut, auth=WRITE)
 def activate_definition(request, definition_id: int):
-    """Put a stored version in force; every contact is rescored in the background."""
+    """Put a stored version in force; every contact is rescored in the background (admins)."""
+    require(request.user, "scoring.activate")
     row = get_object_or_404(ScoringDefinition, pk=definition_id)
     with transaction.atomic():
         do_activate_definition(definition=row)
@@ -213,6 +218,8 @@ def list_scores(
 def rescore(request):
     """Queue a full rescore with the active definition (and model)."""
     from smarketing.scoring.tasks import rescore_all_task
+
+    require(request.user, "scoring.rescore")
 
     if not ScoringDefinition.objects.filter(active=True).exists():
         raise HttpError(409, "no scoring definition is active")
