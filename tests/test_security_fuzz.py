@@ -20,7 +20,7 @@ MAX_EXAMPLES = 8
 SCHEMATHESIS = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
 
 
-def fuzz(base_url: str, token: str) -> subprocess.CompletedProcess:
+def fuzz(base_url: str, token: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the schemathesis CLI with the server-error check only; returns the process."""
     return subprocess.run(
         [
@@ -43,6 +43,7 @@ def fuzz(base_url: str, token: str) -> subprocess.CompletedProcess:
         ],
         capture_output=True,
         text=True,
+        cwd=cwd,  # schemathesis keeps its state in ./.schemathesis
         timeout=900,
         check=False,
     )
@@ -51,7 +52,7 @@ def fuzz(base_url: str, token: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ["admin", "member"])
-def test_openapi_fuzzing_finds_no_server_error(live_server, make_user, role):
+def test_openapi_fuzzing_finds_no_server_error(live_server, make_user, role, tmp_path):
     if not Path(SCHEMATHESIS).exists():
         pytest.skip("schemathesis is not installed (pip install 'smarketing[test]')")
     user = make_user(f"fuzz-{role}", team="Sales", role=role)
@@ -61,6 +62,6 @@ def test_openapi_fuzzing_finds_no_server_error(live_server, make_user, role):
     _, token = do_create_token(
         user=user, name="fuzz", scopes=["read", "write", "ingest"] + (["admin"] * (role == "admin"))
     )
-    run = fuzz(live_server.url, token)
+    run = fuzz(live_server.url, token, tmp_path)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "Server error" not in run.stdout

@@ -9,6 +9,7 @@ from django.db import DataError
 from ninja import NinjaAPI
 
 from smarketing.config.auth import read_auth
+from smarketing.ingest.ratelimit import RateLimited
 
 api = NinjaAPI(
     title="smarketing API",
@@ -36,6 +37,16 @@ log = logging.getLogger(__name__)
 def permission_denied(request, exc: PermissionDenied):
     """What core.permissions refuses: 403 with the reason, on every route."""
     return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc: RateLimited):
+    """Too many requests (bad tokens from one IP, or one token's allowance): 429."""
+    response = api.create_response(
+        request, {"detail": str(exc), "retry_after": exc.wait}, status=429
+    )
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
 @api.exception_handler(DataError)

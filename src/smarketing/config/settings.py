@@ -8,6 +8,7 @@ Variables (see docs/operations.md): ``DATABASE_URL``, ``SECRET_KEY``, ``DEBUG``,
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -176,6 +177,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"smarketing": {"level": "INFO"}},
 }
+
+# --- trust: login throttling and password hashing (docs/security.md) ------------------------
+# django-axes counts failed logins (web login, /admin/login/) per account and per client IP
+# and locks the pair out for AXES_COOLOFF_MINUTES after AXES_FAILURE_LIMIT failures: 429.
+INSTALLED_APPS += ["axes"]  # its own block: other helpers edit the list above
+AUTHENTICATION_BACKENDS = [
+    "smarketing.config.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_VERBOSE = False
+# Argon2id first (argon2-cffi); older PBKDF2 hashes still verify and are upgraded at login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+#: Bad API tokens from one client IP per minute before the API answers 429.
+API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", 20)
+#: Requests per minute one API token may make to the event API (POST /api/ingest/events).
+API_INGEST_RATE_LIMIT = env_int("API_INGEST_RATE_LIMIT", 600)
+#: Requests per minute one API token may make to the rest of the API.
+API_TOKEN_RATE_LIMIT = env_int("API_TOKEN_RATE_LIMIT", 1200)
 
 # --- trust: limits set by the operator (docs/security.md) -----------------------------------
 #: Longest lifetime of a public dashboard share link, in days (at most 365).
