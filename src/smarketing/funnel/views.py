@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from smarketing.core.permissions import can, reason
+from smarketing.core.redirects import safe_next
 from smarketing.crm.choices import CallOutcome
 from smarketing.crm.models import Contact
 from smarketing.funnel import actions
@@ -74,8 +75,7 @@ def inbox_page(request):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") else reverse("funnel:inbox"))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("funnel:inbox")))
 
 
 def _act(request, contact_id, fn, done: str):
