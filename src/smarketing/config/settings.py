@@ -186,7 +186,10 @@ AUTHENTICATION_BACKENDS = [
     "smarketing.config.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+MIDDLEWARE += [
+    "smarketing.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -206,6 +209,26 @@ API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", 20)
 API_INGEST_RATE_LIMIT = env_int("API_INGEST_RATE_LIMIT", 600)
 #: Requests per minute one API token may make to the rest of the API.
 API_TOKEN_RATE_LIMIT = env_int("API_TOKEN_RATE_LIMIT", 1200)
+
+# --- trust: HTTPS and production guards (docs/operations.md) --------------------------------
+if PRODUCTION and DEBUG:
+    raise ConfigError("DEBUG=1 is refused when SMARKETING_PRODUCTION=1 (it shows secrets)")
+if PRODUCTION and "*" in ALLOWED_HOSTS:
+    raise ConfigError("ALLOWED_HOSTS=* is refused when SMARKETING_PRODUCTION=1; list the hosts")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer's health check speaks plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_header and len(_proxy_header) != 2:
+    raise ConfigError(
+        "SECURE_PROXY_SSL_HEADER must be HEADER,VALUE, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
 
 # --- trust: limits set by the operator (docs/security.md) -----------------------------------
 #: Longest lifetime of a public dashboard share link, in days (at most 365).
