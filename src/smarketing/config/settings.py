@@ -203,6 +203,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Rate limits and lockouts count in the cache: with Redis (production) the count is shared by
+# every process; without it each process counts alone (local memory).
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 #: Bad API tokens from one client IP per minute before the API answers 429.
 API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", 20)
 #: Requests per minute one API token may make to the event API (POST /api/ingest/events).
