@@ -181,7 +181,7 @@ LOGGING = {
 # --- trust: login throttling and password hashing (docs/security.md) ------------------------
 # django-axes counts failed logins (web login, /admin/login/) per account and per client IP
 # and locks the pair out for AXES_COOLOFF_MINUTES after AXES_FAILURE_LIMIT failures: 429.
-INSTALLED_APPS += ["axes"]  # its own block: other helpers edit the list above
+INSTALLED_APPS += ["axes", "smarketing.privacy"]  # own block: other helpers edit the list above
 AUTHENTICATION_BACKENDS = [
     "smarketing.config.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
