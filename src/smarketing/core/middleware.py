@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import HttpResponse, JsonResponse
 
-from smarketing.core.audit import acting_as
+from smarketing.core.audit import acting_as, request_origin
 from smarketing.core.bounds import (
     BoundsError,
     check_json,
@@ -30,12 +30,16 @@ _BODY_TYPES = ("application/json", "text/plain", "")
 
 
 class AuditUserMiddleware:
-    """Run each request inside :func:`acting_as` for ``request.user``."""
+    """Run each request inside :func:`acting_as` for ``request.user``, noting the client IP."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        with request_origin(request.META.get("REMOTE_ADDR", "")):
+            return self._as_user(request)
+
+    def _as_user(self, request):
         user = getattr(request, "user", None)
         # Always open a scope, so an actor set later in the request (API token auth)
         # is discarded when the request ends instead of leaking to the thread's next request.
