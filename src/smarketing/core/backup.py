@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404: fixed argument lists, no shell
 import tarfile
 import tempfile
 from pathlib import Path
@@ -51,7 +51,7 @@ def row_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         counts = {}
         for table in tables:
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608  # nosec B608: introspected, quoted names
             counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -77,7 +77,7 @@ def _dump_database(target: Path) -> None:
             dest.close()
             source.close()
         return
-    run = subprocess.run(  # noqa: S603
+    run = subprocess.run(  # noqa: S603  # nosec B603 B607: pg_dump from PATH, no shell
         ["pg_dump", "--format=custom", "--no-owner", "--file", str(target)],  # noqa: S607
         env=_pg_env(), capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -134,7 +134,7 @@ def restore(path: str | os.PathLike) -> dict:
             "DATABASE_URL, then run restore before migrate)"
         )
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as tar:
-        tar.extractall(tmp, members=list(_safe_members(tar)))  # noqa: S202 (members checked)
+        tar.extractall(tmp, members=list(_safe_members(tar)))  # noqa: S202  # nosec B202: members checked
         root = Path(tmp)
         manifest = json.loads((root / "manifest.json").read_text())
         if manifest.get("format") != FORMAT:
@@ -154,7 +154,7 @@ def restore(path: str | os.PathLike) -> dict:
                 dest.close()
                 source.close()
         else:
-            run = subprocess.run(  # noqa: S603
+            run = subprocess.run(  # noqa: S603  # nosec B603 B607: pg_restore from PATH, no shell
                 ["pg_restore", "--no-owner", "--exit-on-error", "--dbname",  # noqa: S607
                  _pg_env()["PGDATABASE"], str(root / "database.dump")],
                 env=_pg_env(), capture_output=True, text=True, check=False,
