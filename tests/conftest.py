@@ -28,6 +28,15 @@ def _huey_immediate():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the (per-process) cache: start each test from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def make_user(db):
     """Create a user with a profile: ``make_user("sam", team="Sales", role="member")``."""

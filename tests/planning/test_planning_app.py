@@ -125,7 +125,11 @@ def test_planning_page_goal_and_pacing(client, make_user):
     _tiny_db(now)
     client.force_login(make_user("maria", team="Marketing", kind="marketing"))
     q = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
-    r = client.post("/planning/goal/", {"period": q, "revenue": "5000", "lead_to_customer": "0.1"})
+    goal = {"period": q, "revenue": "5000", "lead_to_customer": "0.1"}
+    # Only admins set the shared goal (core.permissions); everyone reads it.
+    assert client.post("/planning/goal/", goal).status_code == 403
+    client.force_login(make_user("ada", role="admin"))
+    r = client.post("/planning/goal/", goal)
     assert r.status_code == 302
     page = client.get(f"/planning/plan/?period={q}")
     html = page.content.decode()
@@ -137,8 +141,13 @@ def test_planning_page_goal_and_pacing(client, make_user):
 
 
 def test_api_plan_and_goals(client, api_token):
-    _, secret = api_token
+    user, secret = api_token
     h = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    goal = {"revenue": "5000", "deal_size": "1000", "lead_to_customer": 0.1}
+    put = client.put("/api/planning/goals/2026-q2", goal, content_type="application/json", **h)
+    assert put.status_code == 403  # a manager: only admins set the shared goal
+    user.profile.role = "admin"
+    user.profile.save()
     r = client.get("/api/planning/plan?revenue=10000&deal_size=1000&lead_to_customer=0.02", **h)
     assert r.status_code == 200 and (r.json()["customers"], r.json()["leads"]) == (10, 500)
     assert client.get("/api/planning/plan?revenue=-1&deal_size=1", **h).status_code == 422

@@ -8,7 +8,10 @@ from tests.http import call
 
 @pytest.mark.django_db(transaction=True)
 def test_api_over_http(live_server, api_token, scoring_world, definition_text, bad_definition_text):
-    _, token = api_token
+    user, token = api_token
+    # Only admins put a definition in force and rescore (core.permissions).
+    user.profile.role = "admin"
+    user.profile.save()
     base = live_server.url + "/api/scoring"
     status, body, _ = call("GET", base + "/definitions/active", token=token)
     assert status == 404

@@ -146,9 +146,12 @@ def test_sla_pages(client, march, make_user):
     assert r.status_code == 200
     assert "line 30" in r.content.decode() and "sales.attempts.min_attempts" in r.content.decode()
     assert SlaVersion.objects.count() == 1
-    r = client.post(
-        reverse("sla:edit"), {"text": GOOD.replace("version: 1", "version: 5"), "activate": "1"}
-    )
+    five = {"text": GOOD.replace("version: 1", "version: 5"), "activate": "1"}
+    # A manager proposes drafts; only an admin puts an SLA in force (core.permissions).
+    assert client.post(reverse("sla:edit"), five).status_code == 403
+    assert SlaVersion.objects.count() == 1
+    client.force_login(make_user("root", role="admin"))
+    r = client.post(reverse("sla:edit"), five)
     assert r.status_code == 302 and SlaVersion.objects.get(active=True).version == 5
     with time_machine.travel(dt.datetime(2026, 3, 31, 12, tzinfo=UTC), tick=False):
         html = client.get(reverse("sla:compliance") + "?month=2026-03").content.decode()

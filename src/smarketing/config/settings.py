@@ -9,6 +9,7 @@ Variables (see docs/operations.md): ``DATABASE_URL``, ``SECRET_KEY``, ``DEBUG``,
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # trust: refuse out-of-bounds input (64-bit ints, NUL, JSON depth) before any view.
+    "smarketing.core.middleware.RequestBoundsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -198,6 +201,68 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"smarketing": {"level": "INFO"}},
 }
+
+# --- trust: login throttling and password hashing (docs/security.md) ------------------------
+# django-axes counts failed logins (web login, /admin/login/) per account and per client IP
+# and locks the pair out for AXES_COOLOFF_MINUTES after AXES_FAILURE_LIMIT failures: 429.
+INSTALLED_APPS += ["axes", "smarketing.privacy"]  # own block: other helpers edit the list above
+AUTHENTICATION_BACKENDS = [
+    "smarketing.config.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += [
+    "smarketing.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_VERBOSE = False
+# Argon2id first (argon2-cffi); older PBKDF2 hashes still verify and are upgraded at login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Rate limits and lockouts count in the cache: with Redis (production) the count is shared by
+# every process; without it each process counts alone (local memory).
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+#: Bad API tokens from one client IP per minute before the API answers 429.
+API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", 20)
+#: Requests per minute one API token may make to the event API (POST /api/ingest/events).
+API_INGEST_RATE_LIMIT = env_int("API_INGEST_RATE_LIMIT", 600)
+#: Requests per minute one API token may make to the rest of the API.
+API_TOKEN_RATE_LIMIT = env_int("API_TOKEN_RATE_LIMIT", 1200)
+
+# --- trust: HTTPS and production guards (docs/operations.md) --------------------------------
+if PRODUCTION and DEBUG:
+    raise ConfigError("DEBUG=1 is refused when SMARKETING_PRODUCTION=1 (it shows secrets)")
+if PRODUCTION and "*" in ALLOWED_HOSTS:
+    raise ConfigError("ALLOWED_HOSTS=* is refused when SMARKETING_PRODUCTION=1; list the hosts")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer's health check speaks plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_header and len(_proxy_header) != 2:
+    raise ConfigError(
+        "SECURE_PROXY_SSL_HEADER must be HEADER,VALUE, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- trust: limits set by the operator (docs/security.md) -----------------------------------
+#: Longest lifetime of a public dashboard share link, in days (at most 365).
+SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 30)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -25,8 +25,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "object_repr"]
-    list_filter = ["action", "object_type"]
+    list_filter = ["action", "object_type", "user"]
     search_fields = ["object_id", "object_repr", "actor"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "user", "actor", "action", "object_type", "object_id",
+                       "object_repr", "changes"]  # fmt: skip
 
     def has_add_permission(self, request):
         return False

@@ -9,4 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: people, teams and audit"
 
     def ready(self) -> None:
-        from smarketing.core import audit  # noqa: F401  (connects the audit signal handlers)
+        from smarketing.core import (
+            audit,  # noqa: F401  (connects the audit signal handlers)
+            checks,  # noqa: F401  (registers the deploy checks)
+        )

@@ -23,10 +23,29 @@ _actor: contextvars.ContextVar[tuple[object | None, str]] = contextvars.ContextV
 )
 
 
+#: The client address of the current request (set by the audit middleware), shown with the actor.
+_origin: contextvars.ContextVar[str] = contextvars.ContextVar("smarketing_origin", default="")
+
+
+@contextlib.contextmanager
+def request_origin(address: str) -> Iterator[None]:
+    """Record ``address`` (the client IP) with every audit row written inside the block."""
+    token = _origin.set(address)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
 @contextlib.contextmanager
 def acting_as(user=None, label: str | None = None) -> Iterator[None]:
     """Attribute audit rows written inside the block to ``user`` (or a label like 'import')."""
-    token = _actor.set((user, label or (user.get_username() if user else "system")))
+    if label is None:
+        current_user, current_label = _actor.get()
+        # Re-entering for the same user keeps the richer label (e.g. "token:<name>").
+        same = user is not None and getattr(current_user, "pk", None) == user.pk
+        label = current_label if same else (user.get_username() if user else "system")
+    token = _actor.set((user, label))
     try:
         yield
     finally:
@@ -72,9 +91,10 @@ def record(*, action: str, obj=None, object_type: str = "", object_id="", change
     from smarketing.core.models import AuditLog
 
     user, label = current_actor()
+    origin = _origin.get()
     AuditLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
-        actor=label,
+        actor=(f"{label} from {origin}" if origin else label)[:150],
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(object_id or (obj.pk if obj is not None else "")),

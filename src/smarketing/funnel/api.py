@@ -4,11 +4,14 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from smarketing.config.auth import write_auth
+from smarketing.core.bounds import Id, Int64, event_time
+from smarketing.core.permissions import can, reason
 from smarketing.crm.models import Contact
 from smarketing.funnel import actions
 from smarketing.funnel.selectors import can_manage, can_work_lead, inbox, managed_reps
@@ -17,18 +20,18 @@ router = Router(tags=["funnel"])
 
 
 class AcceptIn(Schema):
-    quality_rating: int | None = None
+    quality_rating: Int64 | None = None
     note: str = ""
 
 
 class RejectIn(Schema):
     reason_code: str
-    quality_rating: int | None = None
+    quality_rating: Int64 | None = None
     note: str = ""
 
 
 class AssignIn(Schema):
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class AttemptIn(Schema):
@@ -99,7 +102,7 @@ def _review_out(review, contact_id):
 
 
 @router.get("/inbox", response=list[InboxLeadOut])
-def get_inbox(request, owner_id: int | None = None, queue: bool = False):
+def get_inbox(request, owner_id: Int64 | None = None, queue: bool = False):
     """A rep's open leads (hand-raisers first, then score); managers: a team rep or the queue."""
     if queue and not can_manage(request.user):
         raise HttpError(403, "only managers and admins see the queue")
@@ -150,14 +153,16 @@ def reject_lead(request, contact_id: int, body: RejectIn):
 @router.post("/leads/{contact_id}/assign", response=AssignmentOut, auth=write_auth())
 def assign_lead(request, contact_id: int, body: AssignIn):
     """Assign a lead to a rep (``owner_id``) or to the queue (``null``); managers only."""
-    if not can_manage(request.user):
-        raise HttpError(403, "only managers and admins assign leads")
+    if not can(request.user, "lead.see_queue"):
+        raise HttpError(403, reason("lead.assign"))
     contact = get_object_or_404(Contact, pk=contact_id)
     owner = None
     if body.owner_id is not None:
         owner = get_user_model().objects.filter(pk=body.owner_id).first()
         if owner is None:
             raise HttpError(422, f"owner_id: no user {body.owner_id}")
+    if not can(request.user, "lead.assign", contact, target=owner):
+        raise HttpError(403, reason("lead.assign"))
     a = actions.do_assign_lead(
         contact=contact, owner=owner, by=request.user, detail=f"assigned by {request.user}"
     )
@@ -170,6 +175,8 @@ def log_attempt(request, contact_id: int, body: AttemptIn):
     contact = _lead(request, contact_id)
     if body.at is not None and body.at.tzinfo is None:
         raise HttpError(422, "at: must include a timezone")
+    if body.at is not None and (reason := event_time(body.at, now=timezone.now())):
+        raise HttpError(422, f"at: {reason}")
     touch = actions.do_log_attempt(
         contact=contact,
         by=request.user,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from smarketing.core.models import UserProfile
+from smarketing.core.permissions import can
 from smarketing.crm.models import Contact
 from smarketing.funnel.models import LeadAssignment
 from smarketing.funnel.routing import SALES_TEAM_KINDS
@@ -39,17 +40,13 @@ def managed_reps(user) -> list:
 
 
 def can_manage(user) -> bool:
-    """Managers and admins see the queue and can reassign."""
-    return role_of(user) in (UserProfile.Role.ADMIN, UserProfile.Role.MANAGER)
+    """Managers and admins see the queue and can reassign (core.permissions decides)."""
+    return can(user, "lead.see_queue")
 
 
 def can_work_lead(user, contact: Contact) -> bool:
     """The owner works a lead; their manager and admins may act on it too (queue: managers)."""
-    if contact.owner_id == user.pk:
-        return True
-    if contact.owner_id is None:
-        return can_manage(user)
-    return any(r.pk == contact.owner_id for r in managed_reps(user)) and can_manage(user)
+    return can(user, "lead.work", contact)
 
 
 @dataclass

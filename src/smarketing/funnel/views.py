@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from smarketing.core.permissions import can, reason
+from smarketing.core.redirects import safe_next
 from smarketing.crm.choices import CallOutcome
 from smarketing.crm.models import Contact
 from smarketing.funnel import actions
@@ -73,8 +75,7 @@ def inbox_page(request):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") else reverse("funnel:inbox"))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("funnel:inbox")))
 
 
 def _act(request, contact_id, fn, done: str):
@@ -149,12 +150,15 @@ def reject(request, contact_id: int):
 @require_POST
 def assign(request, contact_id: int):
     if not can_manage(request.user):
-        return HttpResponseForbidden("only managers reassign leads")
+        return HttpResponseForbidden(reason("lead.assign"))
     raw = request.POST.get("owner", "")
-    owner = get_user_model().objects.filter(pk=raw).first() if raw else None
+    owner = get_user_model().objects.filter(pk=raw).first() if raw.isdigit() else None
     if raw and owner is None:
         messages.error(request, f"owner: no user {raw!r}")
         return _back(request)
+    lead = get_object_or_404(Contact, pk=contact_id)
+    if not can(request.user, "lead.assign", lead, target=owner):
+        return HttpResponseForbidden(reason("lead.assign"))
     return _act(
         request,
         contact_id,

@@ -19,13 +19,18 @@ from urllib.parse import parse_qs, urlsplit
 import pydantic
 from django.utils import timezone
 
+from smarketing.core.bounds import (
+    BoundsError,
+    Id,
+    check_json,
+    event_time,
+    strip_control,
+)
 from smarketing.crm.choices import SALES_TOUCH_KINDS, CallOutcome, TouchKind
 from smarketing.crm.normalize import InvalidValue, normalize_email
 
 #: Most events one request may carry (more → HTTP 413).
 MAX_BATCH = 1000
-#: How far in the future an event time may lie (clock skew of the sender).
-MAX_FUTURE = dt.timedelta(minutes=10)
 ANON_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -67,7 +72,7 @@ class ServerEventIn(_Strict):
     kind: Literal[tuple(TouchKind.values)]  # type: ignore[valid-type]
     occurred_at: dt.datetime
     email: _Short = ""
-    contact_id: int | None = None
+    contact_id: Id | None = None
     anonymous_id: str = pydantic.Field(default="", max_length=64)
     account_domain: _Short = ""
     source: pydantic.constr(max_length=100) = ""
@@ -97,7 +102,7 @@ class CleanEvent:
     occurred_at: dt.datetime
     anonymous_id: str = ""
     email: str | None = None
-    contact_id: int | None = None
+    contact_id: Id | None = None
     account_domain: str = ""
     campaign_key: str = ""
     user_key: str = ""
@@ -133,9 +138,26 @@ def _when(value: dt.datetime | None, now: dt.datetime) -> dt.datetime:
         return now
     if timezone.is_naive(value):
         raise EventError({"occurred_at": "needs a time zone, e.g. 2025-03-04T10:00:00Z"})
-    if value > now + MAX_FUTURE:
-        raise EventError({"occurred_at": f"{value.isoformat()} lies in the future"})
+    reason = event_time(value, now=now)
+    if reason:
+        raise EventError({"occurred_at": reason})
     return value.astimezone(dt.UTC)
+
+
+def _raw_event(raw: Any) -> dict:
+    """The raw event as a dict with NUL and control characters removed from its strings.
+
+    PostgreSQL refuses NUL in text and JSON; stripping them here (rather than refusing the
+    event) keeps a page view whose title a broken CMS padded with ``\\u0000``.
+    """
+    if not isinstance(raw, dict):
+        raise EventError({"__all__": "an event must be a JSON object"})
+    raw = strip_control(raw)
+    try:
+        check_json(raw, control=False)
+    except BoundsError as exc:
+        raise EventError({exc.field.removeprefix("$."): exc.message}) from None
+    return raw
 
 
 def _email(value: str) -> str | None:
@@ -162,8 +184,7 @@ def _same_host(url: str, referrer: str) -> bool:
 
 def parse_browser_event(raw: Any, index: int, *, site_id: int, now: dt.datetime) -> CleanEvent:
     """Validate one tracking-snippet event; raises :class:`EventError` naming the field."""
-    if not isinstance(raw, dict):
-        raise EventError({"__all__": "an event must be a JSON object"})
+    raw = _raw_event(raw)
     try:
         event = BrowserEventIn.model_validate(raw)
     except pydantic.ValidationError as exc:
@@ -223,8 +244,7 @@ def parse_browser_event(raw: Any, index: int, *, site_id: int, now: dt.datetime)
 
 def parse_server_event(raw: Any, index: int, *, now: dt.datetime) -> CleanEvent:
     """Validate one server-side event; raises :class:`EventError` naming the field."""
-    if not isinstance(raw, dict):
-        raise EventError({"__all__": "an event must be a JSON object"})
+    raw = _raw_event(raw)
     try:
         event = ServerEventIn.model_validate(raw)
     except pydantic.ValidationError as exc:

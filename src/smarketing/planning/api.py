@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from smarketing.analytics.planning import PlanningError, parse_period
 from smarketing.config.auth import read_auth, write_auth
 from smarketing.core.audit import acting_as
+from smarketing.core.bounds import money_field
+from smarketing.core.permissions import require
 from smarketing.planning import selectors
 from smarketing.planning.actions import do_save_goal
 from smarketing.planning.models import Goal
@@ -27,12 +29,16 @@ class PlanQuery(Schema):
     period: str | None = None
 
 
+#: The range of ``Goal.revenue`` / ``deal_size`` (``DecimalField(max_digits=14, decimal_places=2)``).
+Money = money_field(14, 2, gt=Decimal(0))
+
+
 class GoalIn(Schema):
-    revenue: Decimal
-    deal_size: Decimal | None = None
-    lead_to_customer: float | None = None
+    revenue: Money
+    deal_size: Money | None = None
+    lead_to_customer: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     rates: dict[str, float] = {}
-    note: str = ""
+    note: str = Field("", max_length=300)
 
 
 class GoalOut(Schema):
@@ -106,5 +112,6 @@ def get_goal(request, period: str):
 def put_goal(request, period: str, body: GoalIn):
     """Create or update the period's shared goal (idempotent)."""
     user = request.user if getattr(request.user, "is_authenticated", False) else None
+    require(user, "planning.set_goal")
     with acting_as(user):  # ValidationError -> 422 naming the field (config/api.py)
         return do_save_goal(period=period, by=user, **body.dict())

@@ -6,12 +6,13 @@ import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from smarketing.analytics.planning import RATE_NAMES, PlanningError, parse_period
 from smarketing.core.audit import acting_as
+from smarketing.core.permissions import can, reason
 from smarketing.planning import selectors
 from smarketing.planning.actions import do_save_goal
 from smarketing.reporting.filters import current_quarter
@@ -138,6 +139,8 @@ def save_goal(request):
     """Save (create or update) the period's shared goal."""
     if request.method != "POST":
         return redirect("planning:index")
+    if not can(request.user, "planning.set_goal"):
+        return HttpResponseForbidden(reason("planning.set_goal"))
     rates = {n: request.POST.get(n) for n in RATE_NAMES if request.POST.get(n)}
     try:
         with acting_as(request.user):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,6 +14,7 @@ from django.utils import timezone
 from smarketing.reporting.models import DASHBOARD_CHOICES, ReportRecipient, ShareLink
 
 SHARE_SALT = "smarketing.reporting.share"
+#: The hard ceiling; the admin-set ``SHARE_LINK_MAX_DAYS`` setting is usually lower.
 MAX_SHARE_DAYS = 365
 
 
@@ -32,8 +34,13 @@ def do_create_share_link(
         days = int(days)
     except (TypeError, ValueError):
         raise ValidationError({"days": f"days must be a whole number, got {days!r}"}) from None
-    if not 1 <= days <= MAX_SHARE_DAYS:
-        raise ValidationError({"days": f"days must be 1 to {MAX_SHARE_DAYS}, got {days}"})
+    longest = min(MAX_SHARE_DAYS, int(getattr(settings, "SHARE_LINK_MAX_DAYS", 30)))
+    if not 1 <= days <= longest:
+        raise ValidationError(
+            {
+                "days": f"days must be 1 to {longest} (the longest lifetime an admin allows), got {days}"
+            }
+        )
     link = ShareLink.objects.create(
         dashboard=dashboard,
         params={k: str(v) for k, v in (params or {}).items()},

@@ -10,21 +10,22 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.db.models import F
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.closedloop import DIMENSIONS
+from smarketing.core.permissions import can, reason
 from smarketing.reporting import actions, selectors
 from smarketing.reporting import cache as result_cache
 from smarketing.reporting import datasets as ds
 from smarketing.reporting.charts import DASHBOARDS, chart
 from smarketing.reporting.filters import FilterError, Filters, parse_filters
 from smarketing.reporting.models import ShareLink
-from smarketing.reporting.share import resolve_share
+from smarketing.reporting.share import links_for, max_share_days, resolve_share
 from smarketing.web import charts as web_charts
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,8 @@ def dashboard(request, name: str):
 
     context = _dashboard_context(name, filters, csv_url=csv_url)
     context["choices"] = _filter_choices()
-    context["links"] = ShareLink.objects.filter(dashboard=name, revoked_at__isnull=True)[:20]
+    context["links"] = links_for(request.user, name)[:20]
+    context["share_max_days"] = max_share_days()
     return render(request, "reporting/dashboard.html", context)
 
 
@@ -220,6 +222,8 @@ def chart_csv(request, name: str, chart_name: str):
 @require_POST
 def share_create(request, name: str):
     """Create a read-only share link with the current filters."""
+    if not can(request.user, "share.create"):
+        return HttpResponseForbidden(reason("share.create"))
     try:
         filters = parse_filters(request.POST)
         link, token = actions.do_create_share_link(
@@ -243,6 +247,8 @@ def share_create(request, name: str):
 def share_revoke(request, link_id: int):
     """Revoke a share link."""
     link = get_object_or_404(ShareLink, pk=link_id)
+    if not can(request.user, "share.manage", link):
+        return HttpResponseForbidden(reason("share.manage"))
     actions.do_revoke_share_link(link=link)
     messages.success(request, f"Share link #{link.pk} revoked.")
     return redirect("reporting:dashboard", link.dashboard)

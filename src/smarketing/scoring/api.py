@@ -12,11 +12,18 @@ from ninja.security import django_auth
 
 from smarketing.analytics.scoring import DefinitionError, ScoringError, load_definition
 from smarketing.config.auth import TokenAuth, TokenHeaderAuth
+from smarketing.core.bounds import INT64_MAX
+from smarketing.core.permissions import require
 from smarketing.scoring.actions import do_activate_definition, do_save_definition
 from smarketing.scoring.models import DriftAlert, PredictiveModel, ScoringDefinition
 from smarketing.scoring.selectors import explanations_for, scores_for
 
 router = Router(tags=["scoring"])
+
+#: A backtest replays recorded events: none lies before 1970 (see core.bounds), and pandas
+#: timestamps end in 2262.
+BACKTEST_FIRST = dt.date(1970, 1, 1)
+BACKTEST_LAST = dt.date(2200, 12, 31)
 
 # Tokens are tried before the session: ninja's session auth fails a POST without a CSRF
 # token with a 403 instead of letting the next method try (config.auth lists it first).
@@ -45,8 +52,8 @@ class DefinitionIn(Schema):
 class BacktestIn(Schema):
     text: str | None = Field(None, description="A definition to replay (or definition_id).")
     definition_id: int | None = None
-    since: dt.date
-    until: dt.date | None = None
+    since: dt.date = Field(..., ge=BACKTEST_FIRST, le=BACKTEST_LAST)
+    until: dt.date | None = Field(None, ge=BACKTEST_FIRST, le=BACKTEST_LAST)
 
 
 class FactorOut(Schema):
@@ -115,6 +122,9 @@ def get_active_definition(request):
 def create_definition(request, payload: DefinitionIn):
     """Store a definition version; 422 lists every problem with its line. Nothing is stored
     (and the active definition stays) when it is invalid."""
+    require(request.user, "scoring.propose")
+    if payload.activate:
+        require(request.user, "scoring.activate")
     with transaction.atomic():
         row = do_save_definition(
             text=payload.text, author=request.user, activate=payload.activate, note=payload.note
@@ -124,7 +134,8 @@ def create_definition(request, payload: DefinitionIn):
 
 @router.post("/scoring/definitions/{definition_id}/activate", response=DefinitionOut, auth=WRITE)
 def activate_definition(request, definition_id: int):
-    """Put a stored version in force; every contact is rescored in the background."""
+    """Put a stored version in force; every contact is rescored in the background (admins)."""
+    require(request.user, "scoring.activate")
     row = get_object_or_404(ScoringDefinition, pk=definition_id)
     with transaction.atomic():
         do_activate_definition(definition=row)
@@ -194,6 +205,8 @@ def list_scores(
         wanted = [int(x) for x in ids.split(",") if x.strip()]
     except ValueError:
         raise HttpError(422, "ids: comma-separated whole numbers, e.g. ids=1,2,3") from None
+    if any(not 1 <= c <= INT64_MAX for c in wanted):
+        raise HttpError(422, "ids: contact ids are positive 64-bit integers")
     if not wanted or len(wanted) > 500:
         raise HttpError(422, "ids: give between 1 and 500 contact ids")
     explained = explanations_for(wanted, rules=False)
@@ -205,6 +218,8 @@ def list_scores(
 def rescore(request):
     """Queue a full rescore with the active definition (and model)."""
     from smarketing.scoring.tasks import rescore_all_task
+
+    require(request.user, "scoring.rescore")
 
     if not ScoringDefinition.objects.filter(active=True).exists():
         raise HttpError(409, "no scoring definition is active")

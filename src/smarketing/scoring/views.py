@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from smarketing.analytics.scoring import ScoringError, default_definition_text, load_definition
+from smarketing.core.permissions import can, reason, require
 from smarketing.funnel.selectors import can_manage
 from smarketing.scoring.actions import (
     definition_errors,
@@ -104,6 +105,8 @@ def edit(request):
     source = ScoringDefinition.objects.filter(pk=base).first() if base else row
 
     def save(text: str, activate: bool) -> str:
+        if activate:  # managers save drafts; only admins put one in force
+            require(request.user, "scoring.activate")
         with transaction.atomic():
             saved = do_save_definition(text=text, author=request.user, activate=activate)
         return f"Saved {saved}" + (
@@ -124,8 +127,8 @@ def edit(request):
 @require_POST
 def activate(request, definition_id: int):
     """Put a stored version in force (managers and admins)."""
-    if not can_manage(request.user):
-        return HttpResponseForbidden("only managers and admins activate a scoring definition")
+    if not can(request.user, "scoring.activate"):
+        return HttpResponseForbidden(reason("scoring.activate"))
     row = get_object_or_404(ScoringDefinition, pk=definition_id)
     try:
         with transaction.atomic():

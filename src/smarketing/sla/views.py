@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from smarketing.analytics.sla import SlaError, default_sla_text, load_sla
 from smarketing.analytics.sla.compliance import ComplianceError, parse_month
+from smarketing.core.permissions import can, reason, require
 from smarketing.funnel.selectors import can_manage
 from smarketing.sla.actions import (
     do_activate_sla_version,
@@ -78,6 +79,8 @@ def edit(request):
     _, version = active_sla()
 
     def save(text: str, activate: bool) -> str:
+        if activate:  # managers save drafts; only admins put one in force
+            require(request.user, "sla.activate")
         saved = do_save_sla_version(text=text, author=request.user, activate=activate)
         return f"Saved {saved}" + (" and put it in force" if saved.active else " (not active)")
 
@@ -94,8 +97,8 @@ def edit(request):
 @login_required
 @require_POST
 def activate(request, version_id: int):
-    if not can_manage(request.user):
-        return HttpResponseForbidden("only managers and admins activate an SLA")
+    if not can(request.user, "sla.activate"):
+        return HttpResponseForbidden(reason("sla.activate"))
     version = get_object_or_404(SlaVersion, pk=version_id)
     try:
         do_activate_sla_version(version=version, by=request.user)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from smarketing.core.permissions import reason
 from smarketing.crm.dedupe import AccountIndex
 from smarketing.crm.models import Account, Deal, DealContact, DealStageChange
 from smarketing.ingest.csvimport.contacts import _refs
@@ -55,7 +56,16 @@ def _sort(item):
 class DealPlanner:
     """Plans deal rows and deal-history rows of one batch."""
 
-    def __init__(self, *, system: str, accounts: AccountIndex, directory: Directory) -> None:
+    def __init__(
+        self,
+        *,
+        system: str,
+        accounts: AccountIndex,
+        directory: Directory,
+        may_change_amounts: bool = True,
+    ) -> None:
+        #: False when the importing user may not change deal amounts (core.permissions).
+        self.may_change_amounts = may_change_amounts
         self.system = system
         self.accounts = accounts
         self.directory = directory
@@ -151,6 +161,16 @@ class DealPlanner:
             )
             return
         created = deal is None
+        if (
+            not created
+            and not self.may_change_amounts
+            and rec.amount is not None
+            and rec.amount.quantize(_CENTS) != deal.amount
+        ):
+            plan.errors.append(
+                RowError(row, "amount", str(rec.amount), reason("deal.change_amount"))
+            )
+            return
         if created:
             deal = build(Deal)
             plan.new_deals.append(deal)

@@ -23,6 +23,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from smarketing.core.audit import record
+from smarketing.core.permissions import can
 from smarketing.crm.dedupe import AccountIndex
 from smarketing.ingest.csvimport.contacts import ContactPlanner
 from smarketing.ingest.csvimport.deals import DealPlanner
@@ -197,9 +198,12 @@ class ImportRunner:
     def _planners_for(self, system: str) -> tuple[ContactPlanner, DealPlanner, TouchPlanner]:
         if system not in self._planners:
             args = {"system": system, "accounts": self.accounts, "directory": self.directory}
+            # The importing user's rights (None: the CLI or a system job, which may do all).
+            user = self.job.created_by
+            amounts = user is None or can(user, "deal.change_amount")
             self._planners[system] = (
                 ContactPlanner(**args),
-                DealPlanner(**args),
+                DealPlanner(**args, may_change_amounts=amounts),
                 TouchPlanner(system=system),
             )
         return self._planners[system]

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from smarketing.core.audit import acting_as
+from smarketing.core.permissions import can
 from smarketing.ingest.csvimport import actions, selectors
 from smarketing.ingest.csvimport.forms import INLINE_LIMIT, UploadForm, load_mapping_text
 from smarketing.ingest.csvimport.models import DuplicateCandidate, ImportJob, MergeRecord
@@ -25,10 +26,7 @@ from smarketing.ingest.formats.records import RowError
 
 
 def _can_write(user) -> bool:
-    if user.is_superuser:
-        return True
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "role", "") in ("admin", "manager")
+    return can(user, "import.run")
 
 
 def _require_write(request) -> None:
