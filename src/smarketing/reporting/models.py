@@ -280,57 +280,6 @@ class FunnelCombo(GroupKeys):
         return f"{self.k_channel}/{self.k_source}: {self.contacts} contacts"
 
 
-class AttributionCredit(models.Model):
-    """Linear multi-touch credit of one won deal to one channel (the dashboards' attribution
-    summary): the deal's value split equally over its primary contact's touches in the 90
-    days up to the win, as ``smarketing.analytics.attribution.attribute(model="linear")``
-    credits it. A deal without such a touch has one ``(no touch)`` row.
-
-    Kept by :mod:`smarketing.reporting.credits` (deal saves, new touchpoints, nightly
-    rebuild); a period's summary is then one grouped sum instead of an engine run.
-    """
-
-    deal_id = models.BigIntegerField()
-    owner_id = models.BigIntegerField(null=True)
-    closed_at = models.DateTimeField()
-    channel = models.CharField(max_length=50)
-    conversions = models.FloatField()
-    revenue = models.FloatField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["closed_at"], name="rep_credit_closed"),
-            models.Index(fields=["deal_id"], name="rep_credit_deal"),
-        ]
-
-    def __str__(self) -> str:
-        return f"deal {self.deal_id} {self.channel}: {self.revenue}"
-
-
-class CreditQueue(models.Model):
-    """Deals whose attribution credits are being recomputed (filled and emptied in one
-    transaction, like :class:`FunnelFactQueue`)."""
-
-    deal_id = models.BigIntegerField(primary_key=True)
-
-    def __str__(self) -> str:
-        return f"refresh deal {self.deal_id}"
-
-
-class CreditState(models.Model):
-    """The fill checkpoint of the attribution credits: the last deal, deal stage change and
-    touchpoint ids processed."""
-
-    deal_id = models.BigIntegerField(default=0)
-    deal_stage_change_id = models.BigIntegerField(default=0)
-    touchpoint_id = models.BigIntegerField(default=0)
-    built_at = models.DateTimeField(null=True)
-    refreshed_at = models.DateTimeField(null=True)
-
-    def __str__(self) -> str:
-        return f"credits through deal {self.deal_id}, touchpoint {self.touchpoint_id}"
-
-
 class ContentTouchDay(models.Model):
     """Touches of one content asset by one contact (NULL: anonymous) on one UTC day, and how
     many were shares. Content use per period (touches, shares, distinct people) and the closed
