@@ -235,3 +235,25 @@ def test_fact_table_gives_identical_figures(by, view, extra):
     t = _tables()
     spec = ClosedLoopSpec(by=by, view=view, **JAN, **extra)
     assert closed_loop(_with_facts(t), spec).rows == closed_loop(t, spec).rows
+
+
+def test_campaign_cost_is_keyed_by_the_campaign_not_the_cost_row():
+    """The cost table has its own ``id`` (as ``crm_campaigncost`` does): after the join with the
+    campaigns the campaign key must be ``campaign_id``, never the cost row's id (a bug that put
+    every campaign's spend on rows named 100, 116 … on the dashboards)."""
+    t = _tables()
+    costs = ibis.memtable(
+        {
+            "id": [116],
+            "campaign_id": [1],
+            "period_start": [dt.date(2025, 12, 1)],
+            "period_end": [dt.date(2026, 1, 31)],
+            "amount": [620.0],
+        }
+    )
+    t = dataclasses.replace(t, costs=costs)
+    res = closed_loop(t, ClosedLoopSpec(by="campaign", **JAN))
+    assert {r.key for r in res.rows if r.cost} == {"1"}
+    spring = res.row("1")
+    assert (spring.label, spring.cost, spring.revenue) == ("Spring ads", 310.0, 1000.0)
+    assert spring.roi == pytest.approx((1000 - 310) / 310)

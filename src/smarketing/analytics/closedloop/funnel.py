@@ -64,7 +64,7 @@ DIMENSIONS: tuple[str, ...] = (
     "content",
     "cohort_month",
 )
-_COSTED = {"all": None, "channel": "channel", "source": "source", "campaign": "id"}
+_COSTED = {"all": None, "channel": "channel", "source": "source", "campaign": "campaign_id"}
 NONE_KEY = "(none)"
 
 
