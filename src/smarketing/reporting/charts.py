@@ -304,7 +304,9 @@ DASHBOARDS: dict[str, tuple[str, str, list[Chart]]] = {
                     value_title=lambda: money("Credited revenue"),
                     horizontal=True,
                 ),
-                "Linear multi-touch credit over each won deal's primary contact's touches.",
+                "Linear multi-touch credit of each won deal (its primary contact's journey, else the "
+                "committee's first member), from the attribution page's stored paths: the same "
+                "figures as its linear model by channel for these dates.",
                 "Attribution is not available yet.",
             ),
         ],
