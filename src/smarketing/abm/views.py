@@ -58,7 +58,7 @@ def targets(request):
     if tier in ("1", "2", "3"):
         qs = qs.filter(tier=int(tier))
     stage = request.GET.get("stage", "")
-    if stage in AccountStage.values:
+    if stage and stage in AccountStage.values:
         qs = qs.filter(abm__stage=stage)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     cover = selectors.coverage_for([a.pk for a in page])
