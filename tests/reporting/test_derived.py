@@ -159,6 +159,9 @@ def test_contact_edits_are_caught_up_once_per_transaction(
         for c in tiny:
             c.owner = rep
             c.save()
-    assert len(callbacks) == 1  # one catch-up for the three saves
+    from smarketing.core.derived import _Pending
+
+    # one derived-table catch-up for the three saves (other apps may add their own callbacks)
+    assert sum(isinstance(cb, _Pending) for cb in callbacks) == 1
     assert set(ContactFunnelFact.objects.values_list("owner_id", flat=True)) == {rep.pk}
     assert not facts.is_stale() and FillState.objects.get(name=facts.NAME).dirty == {}

@@ -109,9 +109,19 @@ def _fetch(sql: str, params=None) -> list[tuple]:
 
 
 def _epoch(values) -> np.ndarray:
-    """Epoch seconds (float) of DB datetimes (aware datetimes, or SQLite's UTC text)."""
-    ts = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
-    return ((ts - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(float)
+    """Epoch seconds (float) of DB datetimes (aware datetimes, or SQLite's UTC text).
+
+    A time outside pandas' range (a year-1 touchpoint an old bug let in) becomes NaN, and
+    :func:`read_touches` drops it (logged): a bad stored row never breaks the path set."""
+    ts = pd.to_datetime(
+        pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce"
+    )
+    ts = ts.dt.as_unit("us")  # microseconds reach year 1 without overflow (nanoseconds do not)
+    sec = ((ts - pd.Timestamp(0, tz="UTC").as_unit("us")) / pd.Timedelta(seconds=1)).to_numpy(
+        float, copy=True
+    )
+    sec[sec < 0] = np.nan  # before 1970: outside every bound the app accepts
+    return sec
 
 
 def read_touches(
@@ -153,6 +163,14 @@ def read_touches(
             "sec": _epoch(df["occurred_at"]) if len(df) else np.zeros(0),
         }
     )
+    bad = np.isnan(out["sec"].to_numpy(float)) if len(out) else np.zeros(0, bool)
+    if bad.any():
+        log.warning(
+            "attribution paths: %s touchpoints with an out-of-range time skipped", int(bad.sum())
+        )
+        keep = ~bad
+        out = out.loc[keep].reset_index(drop=True)
+        df = df.loc[keep].reset_index(drop=True)
     for level in LEVELS:
         # factorise once (hashing), then map the few distinct names to their codes
         idx, uniq = pd.factorize(df[level], use_na_sentinel=True)
@@ -294,10 +312,12 @@ def _kind_rows(
         out[level] = _join_lists(offsets, values, SEP)
     converting = touches["pid"].to_numpy() < len(ck)
     csec = touches["csec"].to_numpy()
-    ages = np.where(converting, np.round((csec - touches["sec"].to_numpy()) / SECONDS_PER_DAY, 6), 0)
+    ages = np.where(
+        converting, np.round((csec - touches["sec"].to_numpy()) / SECONDS_PER_DAY, 6), 0
+    )
     age_text = pc.cast(pa.array(ages), pa.string())
     out["ages"] = _join_lists(offsets, age_text, ",")
-    out.loc[len(ck):, "ages"] = ""
+    out.loc[len(ck) :, "ages"] = ""
     # milestone touches (W-shaped, full path): the journey's earliest lead creation, latest
     # opportunity and latest win at or before the conversion; the last touch at or before it
     ms = cv[cv["kind"].isin(list(_MILESTONES.values()))][["journey", "kind", "sec"]]
@@ -318,7 +338,10 @@ def _kind_rows(
 
 
 def build_rows(
-    *, account_level: bool, touches: pd.DataFrame, conversions: pd.DataFrame,
+    *,
+    account_level: bool,
+    touches: pd.DataFrame,
+    conversions: pd.DataFrame,
     journeys: set[str] | None = None,
 ) -> pd.DataFrame:
     """The stored rows of every conversion kind for one journey level (``journeys``: only
@@ -501,14 +524,18 @@ def _affected(contacts: set[int], accounts: set[int], deals: set[int]) -> dict[b
             contacts.add(pid)
         if aid is not None:
             accounts.add(aid)
-    contacts |= set(DealContact.objects.filter(deal_id__in=deals).values_list("contact_id", flat=True))
+    contacts |= set(
+        DealContact.objects.filter(deal_id__in=deals).values_list("contact_id", flat=True)
+    )
     for did in deals:
         out[False].add(f"deal:{did}")
         out[True].add(f"deal:{did}")
     # the journeys that held a changed deal's conversion before (its contact may have changed)
-    for level, journey in JourneyPath.objects.filter(deal_id__in=deals).values_list(
-        "account_level", "journey"
-    ).distinct():
+    for level, journey in (
+        JourneyPath.objects.filter(deal_id__in=deals)
+        .values_list("account_level", "journey")
+        .distinct()
+    ):
         out[bool(level)].add(journey)
     for cid, aid in Contact.objects.filter(id__in=contacts).values_list("id", "account_id"):
         out[False].add(str(cid))
