@@ -11,7 +11,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 #: URL prefixes that are not pages of the app (or not pages at all).
 SKIP_PREFIXES = ("admin/", "logout/", "api/", "ingest/", "static/", "assets/", "healthz")
 #: Pages that only answer POST, or answer a download rather than a page.
-SKIP_PATHS = {"/login/", "/sla/notifications/read", "/planning/goal/", "/favicon.ico"}
+SKIP_PATHS = {
+    "/login/",
+    "/sla/notifications/read",
+    "/planning/goal/",
+    "/favicon.ico",
+    "/abm/targets/tiers",
+}
 #: Older URLs that answer the same page as another entry (opened once, under the other).
 ALIASES = {"/planning/plan/"}
 

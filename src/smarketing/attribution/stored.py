@@ -143,7 +143,12 @@ def paths(version: int, s: Slice, level: str) -> Paths:
             else:
                 kept.append((path, float(c or 0), float(v or 0), float(u or 0)))
         if not kept:
-            return Paths(None, nt_c, nt_v)
+            # only conversions without a touch: an empty path set (the engine credits them
+            # all to "(no touch)"), never None, which the engine would read as "no paths given"
+            empty = PathSet(keys=(), offsets=np.zeros(1, dtype=np.int64),
+                            codes=np.zeros(0, dtype=np.int64), conv=np.zeros(0),
+                            value=np.zeros(0), nulls=np.zeros(0))  # fmt: skip
+            return Paths(empty, nt_c, nt_v)
         offsets, steps = _split([r[0] for r in kept], SEP)
         codes = pc.cast(steps, pa.int64()).to_numpy()
         names = key_names(version, level)
