@@ -51,19 +51,24 @@ class Coverage:
         return [f"no {p} engaged" for p in self.known] + [f"no {p} known" for p in self.missing]
 
 
-def coverage_for(account_ids, *, doc: IcpDocument | None = None) -> dict[int, Coverage]:
-    """Buying-committee coverage of each account (two queries for any number of accounts)."""
+def coverage_for(
+    account_ids, *, doc: IcpDocument | None = None, targets: bool = False
+) -> dict[int, Coverage]:
+    """Buying-committee coverage of each account (two queries for any number of accounts;
+    with ``targets`` the queries select the target accounts by a join, not an id list)."""
     doc = doc or active_icp()[0]
     wanted = committee_personas(doc)
     ids = list(account_ids)
+    people = Q(account__is_target=True) if targets else Q(account_id__in=ids)
     known: dict[int, set[str]] = {i: set() for i in ids}
     for account_id, persona in (
-        Contact.objects.filter(account_id__in=ids, persona__isnull=False)
+        Contact.objects.filter(people, persona__isnull=False)
         .values_list("account_id", "persona__name")
         .distinct()
     ):
-        known[account_id].add(persona)
-    engaged = dict(AccountProfile.objects.filter(account_id__in=ids).values_list(
+        if account_id in known:
+            known[account_id].add(persona)
+    engaged = dict(AccountProfile.objects.filter(people).values_list(
         "account_id", "engaged_personas"))  # fmt: skip
     out = {}
     for account_id in ids:
@@ -164,8 +169,8 @@ def dashboard(*, start: dt.datetime, end: dt.datetime) -> dict:
     doc = active_icp()[0]
     wanted = committee_personas(doc)
     target_ids = list(targets.values_list("pk", flat=True))
-    cover = coverage_for(target_ids, doc=doc)
-    profiles = {p.account_id: p for p in AccountProfile.objects.filter(account_id__in=target_ids)}
+    cover = coverage_for(target_ids, doc=doc, targets=True)
+    profiles = {p.account_id: p for p in AccountProfile.objects.filter(account__is_target=True)}
     tiers = dict(targets.values_list("pk", "tier"))
     for tier in (1, 2, 3, None):
         ids = [i for i, t in tiers.items() if t == tier]
