@@ -62,7 +62,8 @@ def do_set_tier(
     """Tier ``accounts`` by hand (1-3, or None) and put them on (or off) the target list."""
     if tier not in (None, 1, 2, 3):
         raise ValidationError({"tier": f"a tier is 1, 2 or 3; got {tier!r}"})
-    ids = [a.pk if isinstance(a, Account) else int(a) for a in accounts]
+    wanted = [a.pk if isinstance(a, Account) else int(a) for a in accounts]
+    ids = list(Account.objects.filter(pk__in=wanted).values_list("pk", flat=True))  # known only
     n = Account.objects.filter(pk__in=ids).update(tier=tier, is_target=target)
     if list_name and target:
         target_list, _ = TargetList.objects.get_or_create(

@@ -207,7 +207,10 @@ def do_qualify_lead(
     """Apply the MQL rule; a qualifying lead becomes an MQL and is routed to an owner.
 
     A lead that is already an MQL or beyond is left alone (returns its verdict, no assignment).
+    The stage is read again, locked: the caller's object may predate an automatic
+    qualification (a form fill qualifies on commit, see :func:`do_evaluate_leads`).
     """
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     verdict = evaluate_mql(contact)
     if not verdict.qualified or contact.lifecycle_stage not in (
         "subscriber",
