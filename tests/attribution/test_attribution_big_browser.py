@@ -5,6 +5,7 @@ benchmarks/attribution_app_bench.py, not here)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 #: contacts, target touchpoints (the generator lands somewhat under the target)
 SIZE = (5_000, 340_000)
@@ -37,14 +38,12 @@ def test_switching_models_on_a_200k_touch_company(live_server, page, monkeypatch
         assert page.locator("#credit-table tbody tr").count() > 3, model
         assert f"model={model}" in page.url
     page.select_option("#f-by", "campaign")
-    page.wait_for_function("(document.querySelector('#credit-table th') || {}).textContent === 'campaign'",
-                           timeout=60_000)  # fmt: skip
+    # Locator waits, not wait_for_function: the page's CSP allows no eval.
+    expect(page.locator("#credit-table th").first).to_have_text("campaign", timeout=60_000)
     assert page.locator("#credit-table tbody tr").count() > 3
     page.select_option("#f-conversion", "lead")
-    page.wait_for_function("(document.querySelector('h1') || {textContent: ''}).textContent.includes('lead')",
-                           timeout=60_000)  # fmt: skip
+    expect(page.locator("h1")).to_contain_text("lead", timeout=60_000)
     assert page.locator("#credit-table tbody tr").count() > 3
-    page.wait_for_function("typeof Plotly !== 'undefined'")
-    assert page.locator("#comparison-chart .main-svg").count() > 0  # redrawn after the swaps
+    page.locator("#chart-attribution-comparison .main-svg").first.wait_for(timeout=60_000)
     assert not errors, errors
     assert not outside, outside

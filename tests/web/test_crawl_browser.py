@@ -31,7 +31,7 @@ ROLES = {
 NAVIGATION_TIMEOUT_MS = 120_000
 
 #: Pages only managers and admins may open (a rep gets 403 there, rightly).
-MANAGERS_ONLY = {"/scoring/edit/", "/sla/contract/edit/"}
+MANAGERS_ONLY = {"/scoring/edit/", "/sla/contract/edit/", "/abm/icp/", "/content/assets/new"}
 MANAGERS = {"admin", "maria", "mike"}
 
 #: Every chart on the page: drawn by Plotly, with its traces and the most points of one trace.

@@ -31,8 +31,10 @@
     });
   }
 
+  // Draws the charts not drawn yet (all of them on load; the new ones after a page part is
+  // swapped in place, e.g. the attribution results: call window.smarketingCharts.drawAll()).
   function drawAll() {
-    document.querySelectorAll(".chart[data-figure]").forEach(function (div) {
+    document.querySelectorAll(".chart[data-figure]:not(.js-plotly-plot)").forEach(function (div) {
       try {
         draw(div);
       } catch (err) {
@@ -47,6 +49,7 @@
     console.error("Plotly did not load: charts cannot be drawn");
     return;
   }
+  window.smarketingCharts = {drawAll: drawAll};
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);
   } else {
