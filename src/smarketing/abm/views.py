@@ -17,18 +17,18 @@ from django.views.decorators.http import require_POST
 from smarketing.abm import actions, selectors
 from smarketing.abm.models import AccountProfile, AccountStage, IcpVersion, TargetList
 from smarketing.analytics.abm import IcpError, load_icp
+from smarketing.core.permissions import can
 from smarketing.crm.choices import TouchKind
 from smarketing.crm.models import Account
-from smarketing.web.editor import EditorPage, yaml_editor
+from smarketing.web.editor import EditorPage, located_errors, yaml_editor
 
 #: Largest CSV of domains taken (a target list is thousands of rows, not millions).
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 def can_manage(user) -> bool:
-    """Managers and admins tier accounts and edit the ICP; everyone else reads."""
-    role = getattr(getattr(user, "profile", None), "role", "")
-    return bool(user.is_superuser or role in ("admin", "manager"))
+    """Managers and admins tier accounts and edit the ICP (the matrix's ``abm.manage``)."""
+    return can(user, "abm.manage")
 
 
 @login_required
@@ -152,14 +152,7 @@ def account(request, account_id: int):
 
 
 def _line_errors(text: str) -> list[dict]:
-    try:
-        load_icp(text)
-    except IcpError as exc:
-        return [
-            {"line": i.line, "field": i.field, "message": i.message, "text": str(i)}
-            for i in exc.errors
-        ]
-    return []
+    return located_errors(text, load_icp, IcpError)
 
 
 _EDITOR = EditorPage(

@@ -164,6 +164,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "sla.propose": _manager,
     "sla.activate": _admin,
     "planning.set_goal": _admin,
+    "abm.manage": _manager,
     "share.create": _writer,
     "share.manage": _own_share_link,
     "share.see_all": _admin,

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from smarketing.core.bounds import EVENT_EPOCH, MAX_FUTURE
 from smarketing.crm.actions import do_create_account, do_create_contact, do_record_touchpoint
 from smarketing.crm.models import Account, Campaign, Contact, Touchpoint, VisitorId
 from smarketing.crm.normalize import (
@@ -517,11 +518,11 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
         else:
             occurred_at = parsed
     clamped = None
-    if occurred_at > timezone.now() + FORM_FUTURE_SLACK:
+    if occurred_at > timezone.now() + MAX_FUTURE:
         # A form tool's clock (or a forged body) far in the future would create the contact
         # in the future: the submission is kept at the time it arrived, and says so.
         clamped, occurred_at = occurred_at, timezone.now()
-    elif occurred_at.year < 1970:
+    elif occurred_at < EVENT_EPOCH:
         errors["occurred_at"] = f"{values['occurred_at']!r} is before 1970"
     if errors:
         raise ValidationError(errors)
@@ -580,8 +581,6 @@ def do_receive_form(*, form: InboundForm, body: dict) -> dict[str, Any]:
             "contact_created": created}  # fmt: skip
 
 
-#: How far ahead of the server clock a form's own submission time may be (clock drift).
-FORM_FUTURE_SLACK = dt.timedelta(minutes=10)
 
 
 def _parse_time(value: Any) -> dt.datetime | None:

@@ -14,12 +14,14 @@ import datetime as dt
 import logging
 from typing import Any
 
+from smarketing.core.bounds import MAX_FUTURE
+
 log = logging.getLogger(__name__)
 
 #: Offsets below this are network delay and device jitter: left alone.
 TOLERANCE = dt.timedelta(seconds=30)
-#: How far ahead of the server an event time may be (the same slack as the event validation).
-FUTURE_SLACK = dt.timedelta(minutes=10)
+#: How far ahead of the server an event time may be: the event validation's own bound.
+FUTURE_SLACK = MAX_FUTURE
 
 
 def _parse(value: Any) -> dt.datetime | None:

@@ -28,7 +28,7 @@ from smarketing.sla.models import Breach, SlaVersion
 from smarketing.sla.selectors import active_sla, compliance, notifications_for
 from smarketing.web.charts import chart as chart_context
 from smarketing.web.charts import style
-from smarketing.web.editor import EditorPage, yaml_editor
+from smarketing.web.editor import EditorPage, located_errors, yaml_editor
 
 
 @login_required
@@ -50,14 +50,7 @@ def contract(request):
 
 
 def _line_errors(text: str) -> list[dict]:
-    try:
-        load_sla(text)
-    except SlaError as exc:
-        return [
-            {"line": i.line, "field": i.field, "message": i.message, "text": str(i)}
-            for i in exc.errors
-        ]
-    return []
+    return located_errors(text, load_sla, SlaError)
 
 
 _EDITOR = EditorPage(

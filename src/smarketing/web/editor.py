@@ -25,6 +25,20 @@ class EditorPage:
     noun: str = "document"
 
 
+def located_errors(text: str, load: Callable[[str], object], error: type[Exception]) -> list[dict]:
+    """The problems ``load(text)`` raises as ``error`` (with ``errors`` of line-located issues:
+    ``line``, ``field``, ``message``), as the ``{line, field, message, text}`` dicts the editor
+    lists; empty when the document is valid. For the SLA and ICP documents."""
+    try:
+        load(text)
+    except error as exc:
+        return [
+            {"line": i.line, "field": i.field, "message": i.message, "text": str(i)}
+            for i in exc.errors
+        ]
+    return []
+
+
 def yaml_editor(
     request,
     *,
